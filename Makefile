@@ -1,0 +1,109 @@
+# moat: see HACKING.md for the layout and the targets.
+
+CC	?= cc
+CLANG	?= clang
+CFLAGS	?= -O2 -g
+FUZZ_TIME ?= 60
+
+PKGS	 = libcrypto libmnl
+STD	 = -std=c11 -D_GNU_SOURCE
+WARN	 = -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wformat=2 \
+	   -Wmissing-prototypes -Wstrict-prototypes
+INC	 = -Isrc/lib -Isrc/fw -Isrc/esp -Isrc/ike -Isrc/daemon -Isrc/ctl
+SAN	 = -fsanitize=address,undefined -fno-sanitize-recover=all \
+	   -fno-omit-frame-pointer
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+B	 = build
+A	 = $(B)/asan
+F	 = $(B)/fuzz
+
+MOD_SRC	 = $(wildcard src/lib/*.c src/fw/*.c src/esp/*.c src/ike/*.c)
+D_SRC	 = $(wildcard src/daemon/*.c)
+C_SRC	 = $(wildcard src/ctl/*.c)
+UNIT	 = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/*.c))
+FUZZERS	 = $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+SYSTESTS = $(wildcard tests/golden/*.t tests/netns/*.t tests/interop/*.t)
+
+all: $(B)/moatd $(B)/moatctl
+
+# The same sources build three ways: plain ($B), sanitized ($A) and
+# instrumented for libFuzzer with clang ($F).
+$(B)/%.o: %.c | $(B)/.pkgs
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(CFLAGS) $(INC) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(A)/%.o: %.c | $(B)/.pkgs
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) -O1 -g $(SAN) $(INC) $(PKG_CFLAGS) -MMD -MP \
+	    -c -o $@ $<
+
+$(F)/%.o: %.c | $(B)/.pkgs
+	@mkdir -p $(@D)
+	$(CLANG) $(STD) $(WARN) -O1 -g $(SAN) -fsanitize=fuzzer-no-link \
+	    $(INC) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
+
+define variant
+$(1)/libmoat.a: $(MOD_SRC:%.c=$(1)/%.o)
+	@rm -f $$@
+	$(AR) rcs $$@ $$^
+$(1)/moatd: $(D_SRC:%.c=$(1)/%.o) $(1)/libmoat.a
+	$$(CC) $(2) -o $$@ $$^ $$(PKG_LIBS)
+$(1)/moatctl: $(C_SRC:%.c=$(1)/%.o) $(1)/libmoat.a
+	$$(CC) $(2) -o $$@ $$^ $$(PKG_LIBS)
+endef
+$(eval $(call variant,$(B),$(CFLAGS)))
+$(eval $(call variant,$(A),$(SAN)))
+
+$(A)/tests/unit/%.t: $(A)/tests/unit/%.o $(A)/libmoat.a
+	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
+
+$(F)/libmoat.a: $(MOD_SRC:%.c=$(F)/%.o)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(F)/%: $(F)/tests/fuzz/%.o $(F)/libmoat.a
+	$(CLANG) $(SAN) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS)
+
+$(B)/.pkgs:
+	@mkdir -p $(B)
+	@pkg-config --exists $(PKGS) || { echo "missing development \
+	packages for: $(PKGS) (run scripts/install-deps as root)" >&2; exit 1; }
+	@touch $@
+
+asan: $(A)/moatd $(A)/moatctl
+
+# Unit tests run sanitized; system tests use the sanitized binaries too.
+check: asan $(UNIT:%=$(A)/tests/unit/%.t)
+	MOAT_BIN=$(CURDIR)/$(A) MOAT_SRC=$(CURDIR) prove -e env -f \
+	    $(UNIT:%=$(A)/tests/unit/%.t) $(SYSTESTS)
+
+# Each fuzzer runs FUZZ_TIME seconds; new inputs go to $F/corpus, seeds
+# stay in tests/fuzz/seeds.
+fuzz: $(FUZZERS:%=$(F)/%)
+	@test -n "$(FUZZERS)" || { echo "make fuzz: no fuzz targets" >&2; \
+	    exit 1; }
+	@set -e; for f in $(FUZZERS); do \
+	    mkdir -p $(F)/corpus/$$f tests/fuzz/seeds/$$f; \
+	    echo "fuzz: $$f for $(FUZZ_TIME)s"; \
+	    $(F)/$$f -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
+	        $(F)/corpus/$$f tests/fuzz/seeds/$$f 2>$(F)/$$f.log || \
+	        { tail -50 $(F)/$$f.log; exit 1; }; \
+	    grep -E '^stat::number_of_executed_units' $(F)/$$f.log; \
+	done
+
+bench:
+	@echo "make bench: no benchmarks exist yet (bench/ is empty)" >&2
+	@exit 1
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(B)
+
+.PHONY: all asan check fuzz bench format clean
+.SECONDARY:
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,61 @@
+/* moatctl: the moat control tool, one verb per file, dispatched here. */
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "log.h"
+
+static const struct ctl_verb verbs[] = {
+	{ "help", "show this help", ctl_help },
+	{ "version", "print the version", ctl_version },
+};
+
+#define NVERBS (sizeof(verbs) / sizeof(verbs[0]))
+
+void
+ctl_usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: moatctl VERB [ARGS...]\n\nverbs:\n");
+	for (i = 0; i < NVERBS; i++)
+		fprintf(f, "  %-10s %s\n", verbs[i].name, verbs[i].help);
+}
+
+int
+ctl_help(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	ctl_usage(stdout);
+	return 0;
+}
+
+int
+ctl_version(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	printf("moat %s\n", MOAT_VERSION);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	size_t i;
+
+	log_init("moatctl", LOG_TO_STDERR, LOG_LVL_INFO);
+	if (argc < 2) {
+		ctl_usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)
+		return ctl_help(argc - 1, argv + 1);
+	for (i = 0; i < NVERBS; i++)
+		if (strcmp(argv[1], verbs[i].name) == 0)
+			return verbs[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "moatctl: unknown verb '%s'\n", argv[1]);
+	ctl_usage(stderr);
+	return 2;
+}
