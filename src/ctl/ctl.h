@@ -16,5 +16,6 @@ struct ctl_verb {
 void ctl_usage(FILE *);
 int  ctl_help(int, char **);
 int  ctl_version(int, char **);
+int  ctl_fw(int, char **);
 
 #endif

@@ -6,6 +6,8 @@
 #include "log.h"
 
 static const struct ctl_verb verbs[] = {
+	{ "fw", "packet filter rulesets: check, save, eval, trace, iptables",
+	    ctl_fw },
 	{ "help", "show this help", ctl_help },
 	{ "version", "print the version", ctl_version },
 };

@@ -1,0 +1,310 @@
+/*
+ * moatctl fw: the packet filter's verbs, working on ruleset files.
+ *   check -f FILE           load and report (exit 0 clean, 1 warnings, 2 errors)
+ *   save -f FILE [-c]       print the ruleset as iptables-save does
+ *   eval -f FILE [-t TABLE] packets on standard input, one verdict a line
+ *   trace -f FILE [-t TABLE] KEY=VALUE...   one packet, every rule visited
+ *   iptables [-f FILE] ARGS...              one iptables command, then save
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "fw.h"
+
+#define CT_MAX_DEFAULT	65536
+
+struct fwopts {
+	const char	*file;
+	int		 table;
+	bool		 counters;
+	size_t		 ct_max;
+	int		 argc;		/* what is left after the options */
+	char		**argv;
+};
+
+static int
+usage(void)
+{
+	fprintf(stderr, "usage: moatctl fw check -f FILE\n"
+	    "       moatctl fw save -f FILE [-c]\n"
+	    "       moatctl fw eval -f FILE [-t TABLE] [--ct-max N] "
+	    "< PACKETS\n"
+	    "       moatctl fw trace -f FILE [-t TABLE] KEY=VALUE...\n"
+	    "       moatctl fw iptables [-f FILE] IPTABLES-ARGS...\n");
+	return 2;
+}
+
+/* Options common to the subverbs; stops at the first other word. */
+static int
+parse_opts(int argc, char **argv, struct fwopts *o, bool stop_at_dash)
+{
+	int i;
+
+	o->table = FW_FILTER;
+	o->ct_max = CT_MAX_DEFAULT;
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-f") == 0 && i + 1 < argc)
+			o->file = argv[++i];
+		else if ((strcmp(argv[i], "-t") == 0 ||
+		    strcmp(argv[i], "--table") == 0) && i + 1 < argc) {
+			if ((o->table = fw_table_byname(argv[++i])) == -1) {
+				fprintf(stderr, "moatctl: no table '%s'\n",
+				    argv[i]);
+				return -1;
+			}
+		} else if (strcmp(argv[i], "-c") == 0)
+			o->counters = true;
+		else if (strcmp(argv[i], "--ct-max") == 0 && i + 1 < argc) {
+			char *end;
+
+			errno = 0;
+			o->ct_max = strtoul(argv[++i], &end, 10);
+			if (*end != '\0' || errno != 0 || o->ct_max == 0) {
+				fprintf(stderr, "moatctl: --ct-max '%s': a "
+				    "positive number\n", argv[i]);
+				return -1;
+			}
+		} else if (strcmp(argv[i], "--") == 0) {
+			i++;
+			break;
+		} else if (argv[i][0] == '-' && !stop_at_dash) {
+			fprintf(stderr, "moatctl: unknown option '%s'\n",
+			    argv[i]);
+			return -1;
+		} else
+			break;
+	}
+	o->argc = argc - i;
+	o->argv = argv + i;
+	return 0;
+}
+
+/* Load FILE; diagnostics go to stderr. NULL if it has errors. */
+static struct fw_ruleset *
+load(const char *file, bool counters, struct fw_diag *d)
+{
+	struct fw_ruleset *rs;
+	FILE *f;
+
+	d->out = stderr;
+	d->file = file;
+	if ((f = strcmp(file, "-") == 0 ? stdin : fopen(file, "r")) == NULL) {
+		fprintf(stderr, "moatctl: %s: %s\n", file, strerror(errno));
+		return NULL;
+	}
+	if ((rs = fw_ruleset_new()) != NULL &&
+	    fw_restore_opts(rs, f, d, counters) == -1) {
+		fw_ruleset_free(rs);
+		rs = NULL;
+	}
+	if (f != stdin)
+		fclose(f);
+	return rs;
+}
+
+static int
+fw_check(int argc, char **argv)
+{
+	struct fw_diag d = { 0 };
+	struct fw_ruleset *rs;
+	struct fwopts o = { 0 };
+
+	if (parse_opts(argc, argv, &o, false) == -1 || o.file == NULL ||
+	    o.argc != 0)
+		return usage();
+	if ((rs = load(o.file, false, &d)) == NULL)
+		return 2;
+	/* What moat could not evaluate is an error for moatd, a warning
+	 * here, so that a ruleset meant for the kernel can be checked. */
+	d.out = NULL;
+	if (fw_evaluable(rs, FW_FILTER, &d) == -1) {
+		struct fw_diag w = { .out = stderr, .file = o.file };
+
+		fw_warn(&w, "%u rule%s of the filter table cannot be "
+		    "evaluated by moat (moatctl fw eval lists them)", d.nerr,
+		    d.nerr == 1 ? "" : "s");
+		d.nwarn += w.nwarn;
+	}
+	fw_ruleset_free(rs);
+	return d.nerr > 0 ? 2 : d.nwarn > 0 ? 1 : 0;
+}
+
+static int
+fw_save_verb(int argc, char **argv)
+{
+	struct fw_diag d = { 0 };
+	struct fw_ruleset *rs;
+	struct fwopts o = { 0 };
+
+	if (parse_opts(argc, argv, &o, false) == -1 || o.file == NULL ||
+	    o.argc != 0)
+		return usage();
+	if ((rs = load(o.file, o.counters, &d)) == NULL)
+		return 2;
+	fw_save(rs, stdout, o.counters);
+	fw_ruleset_free(rs);
+	return 0;
+}
+
+static void
+print_verdict(const struct fw_verdict *v)
+{
+	if (v->rule > 0)
+		printf("%s %s:%d\n", v->verdict, v->chain, v->rule);
+	else
+		printf("%s %s:policy\n", v->verdict, v->chain);
+}
+
+/* Load for evaluation: errors, and rules moat cannot evaluate, refuse. */
+static struct fw_evaluator *
+load_eval(struct fwopts *o, struct fw_ruleset **rsp)
+{
+	struct fw_diag d = { 0 };
+	struct fw_evaluator *e;
+
+	if ((*rsp = load(o->file, false, &d)) == NULL)
+		return NULL;
+	if (fw_evaluable(*rsp, o->table, &d) == -1 ||
+	    (e = fw_evaluator_new(*rsp, o->table, o->ct_max)) == NULL) {
+		fw_ruleset_free(*rsp);
+		*rsp = NULL;
+		return NULL;
+	}
+	return e;
+}
+
+static int
+fw_eval_verb(int argc, char **argv)
+{
+	struct fw_ruleset *rs;
+	struct fw_evaluator *e;
+	struct fw_verdict v;
+	struct fw_pkt pk;
+	struct fwopts o = { 0 };
+	char *line = NULL, key[64];
+	const char *why;
+	size_t cap = 0;
+	unsigned int n = 0;
+	int rc = 0, r;
+
+	if (parse_opts(argc, argv, &o, false) == -1 || o.file == NULL ||
+	    o.argc != 0)
+		return usage();
+	if ((e = load_eval(&o, &rs)) == NULL)
+		return 2;
+	while (getline(&line, &cap, stdin) != -1) {
+		n++;
+		line[strcspn(line, "\n")] = '\0';
+		if ((r = fw_pkt_parse(line, &pk, &why, key, sizeof(key))) ==
+		    -1) {
+			fprintf(stderr, "moatctl: stdin:%u: error: %s%s%s%s\n",
+			    n, key[0] ? "'" : "", key, key[0] ? "': " : "",
+			    why);
+			rc = 2;
+			break;
+		}
+		if (r == 0)
+			continue;
+		fw_evaluate(e, &pk, &v, NULL);
+		print_verdict(&v);
+	}
+	free(line);
+	fw_evaluator_free(e);
+	fw_ruleset_free(rs);
+	return rc;
+}
+
+static int
+fw_trace(int argc, char **argv)
+{
+	struct fw_ruleset *rs;
+	struct fw_evaluator *e;
+	struct fw_verdict v;
+	struct fw_pkt pk;
+	struct fwopts o = { 0 };
+	char *line = NULL, key[64];
+	const char *why;
+	size_t len = 1;
+	int i, rc = 2;
+
+	if (parse_opts(argc, argv, &o, true) == -1 || o.file == NULL ||
+	    o.argc == 0)
+		return usage();
+	for (i = 0; i < o.argc; i++)
+		len += strlen(o.argv[i]) + 1;
+	if ((line = calloc(1, len)) == NULL)
+		return 2;
+	for (i = 0; i < o.argc; i++) {
+		strcat(line, o.argv[i]);
+		strcat(line, " ");
+	}
+	if (fw_pkt_parse(line, &pk, &why, key, sizeof(key)) != 1) {
+		fprintf(stderr, "moatctl: packet: error: %s%s%s%s\n",
+		    key[0] ? "'" : "", key, key[0] ? "': " : "", why);
+		free(line);
+		return 2;
+	}
+	free(line);
+	if ((e = load_eval(&o, &rs)) == NULL)
+		return 2;
+	printf("packet: hook %s\n", argv[0] ? "" : "");
+	fw_evaluate(e, &pk, &v, stdout);
+	printf("verdict: ");
+	print_verdict(&v);
+	rc = 0;
+	fw_evaluator_free(e);
+	fw_ruleset_free(rs);
+	return rc;
+}
+
+static int
+fw_iptables(int argc, char **argv)
+{
+	struct fw_diag d = { .out = stderr, .file = "iptables" };
+	struct fw_ruleset *rs;
+	struct fwopts o = { 0 };
+	int rc = 2;
+
+	if (parse_opts(argc, argv, &o, true) == -1 || o.argc == 0)
+		return usage();
+	if (o.file != NULL)
+		rs = load(o.file, false, &d);
+	else
+		rs = fw_ruleset_new();
+	if (rs == NULL)
+		return 2;
+	d.file = "iptables";
+	d.line = 0;
+	if (fw_command(rs, o.argc, o.argv, &d) == 0 &&
+	    fw_ruleset_check(rs, &d) == 0) {
+		fw_save(rs, stdout, false);
+		rc = 0;
+	}
+	fw_ruleset_free(rs);
+	return rc;
+}
+
+static const struct ctl_verb fw_verbs[] = {
+	{ "check", "report what is wrong with a ruleset file", fw_check },
+	{ "save", "print a ruleset file as iptables-save does", fw_save_verb },
+	{ "eval", "evaluate packets read from standard input", fw_eval_verb },
+	{ "trace", "show every rule one packet visits", fw_trace },
+	{ "iptables", "apply one iptables command and print the result",
+	    fw_iptables },
+};
+
+int
+ctl_fw(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2)
+		return usage();
+	for (i = 0; i < sizeof(fw_verbs) / sizeof(fw_verbs[0]); i++)
+		if (strcmp(argv[1], fw_verbs[i].name) == 0)
+			return fw_verbs[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "moatctl: fw: unknown verb '%s'\n", argv[1]);
+	return usage();
+}

@@ -1,0 +1,294 @@
+/*
+ * The linear evaluator: one packet through one table's chain for its hook,
+ * as ipt_do_table walks it. Jumps push the position, goto does not, RETURN
+ * and the end of a user chain pop, and a built-in chain ends in its policy.
+ * Connection tracking classifies the packet before the filter, and a new
+ * connection is confirmed only when the packet is accepted. This is the
+ * reference the compiled classifier is checked against.
+ */
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conntrack.h"
+#include "fw_int.h"
+
+#define EVAL_MAXDEPTH	64	/* deeper than any loop-free ruleset needs */
+
+struct fw_evaluator {
+	struct fw_ruleset	*rs;
+	enum fw_tableid		 table;
+	struct ct_table		*ct;
+};
+
+struct frame {
+	struct fw_chain		*chain;
+	size_t			 next;
+};
+
+struct fw_evaluator *
+fw_evaluator_new(struct fw_ruleset *rs, enum fw_tableid t, size_t ct_max)
+{
+	struct fw_evaluator *e;
+
+	if ((e = calloc(1, sizeof(*e))) == NULL)
+		return NULL;
+	e->rs = rs;
+	e->table = t;
+	if ((e->ct = ct_table_new(ct_max)) == NULL) {
+		free(e);
+		return NULL;
+	}
+	return e;
+}
+
+void
+fw_evaluator_free(struct fw_evaluator *e)
+{
+	if (e == NULL)
+		return;
+	ct_table_free(e->ct);
+	free(e);
+}
+
+/* Every rule of the table must be something moat can evaluate. */
+int
+fw_evaluable(const struct fw_ruleset *rs, enum fw_tableid t,
+    struct fw_diag *d)
+{
+	const struct fw_table *tb = &rs->t[t];
+	const struct fw_rule *r;
+	const char *why;
+	size_t i, j, k;
+	int rc = 0;
+
+	for (i = 0; i < tb->nchains; i++)
+		for (j = 0; j < tb->chains[i]->nrules; j++) {
+			r = tb->chains[i]->rules[j];
+			d->line = r->line;
+			for (k = 0; k < r->nm; k++) {
+				why = r->m[k].def->match == NULL ?
+				    "the match" : r->m[k].def->unsupported ?
+				    r->m[k].def->unsupported(r->m[k].data) :
+				    NULL;
+				if (why != NULL) {
+					fw_error(d, "%s rule %zu: moat cannot "
+					    "evaluate -m %s: %s",
+					    tb->chains[i]->name, j + 1,
+					    r->m[k].def->name, why);
+					rc = -1;
+				}
+			}
+			if (r->tdef != NULL && r->tdef->run == NULL &&
+			    r->action != FW_ACT_RETURN) {
+				fw_error(d, "%s rule %zu: moat cannot carry out "
+				    "-j %s in the filter path",
+				    tb->chains[i]->name, j + 1, r->tdef->name);
+				rc = -1;
+			}
+		}
+	return rc;
+}
+
+/* NULL if the rule matches, else the part that did not. */
+static const char *
+rule_mismatch(const struct fw_rule *r, const struct fw_pkt *pk,
+    struct fw_eval *ev)
+{
+	size_t i;
+
+	if (prefix_contains(&r->src, &pk->src) == !!(r->inv & FW_INV_SRC))
+		return "-s";
+	if (prefix_contains(&r->dst, &pk->dst) == !!(r->inv & FW_INV_DST))
+		return "-d";
+	if (fw_iface_match(r->iif, pk->in) == !!(r->inv & FW_INV_IIF))
+		return "-i";
+	if (fw_iface_match(r->oif, pk->out) == !!(r->inv & FW_INV_OIF))
+		return "-o";
+	if (r->proto != 0 &&
+	    (pk->proto == r->proto) == !!(r->inv & FW_INV_PROTO))
+		return "-p";
+	if (r->frag && pk->fragment == !!(r->inv & FW_INV_FRAG))
+		return "-f";
+	for (i = 0; i < r->nm; i++)
+		if (!r->m[i].def->match(r->m[i].data, pk, ev))
+			return r->m[i].def->name;
+	return NULL;
+}
+
+static void
+trace_rule(FILE *tr, const struct fw_chain *c, size_t n,
+    const struct fw_rule *r, const char *miss)
+{
+	fprintf(tr, "  %s:%zu ", c->name, n);
+	if (miss != NULL)
+		fprintf(tr, "no match (%s%s)  ", miss[0] == '-' ? "" : "-m ",
+		    miss);
+	else
+		fputs("match  ", tr);
+	fprintf(tr, "-A %s", c->name);
+	fw_save_rule(r, tr);
+	fputc('\n', tr);
+}
+
+static void
+set_verdict(struct fw_verdict *v, const char *verdict,
+    const struct fw_chain *c, int rule)
+{
+	snprintf(v->verdict, sizeof(v->verdict), "%s", verdict);
+	snprintf(v->chain, sizeof(v->chain), "%s", c->name);
+	v->rule = rule;
+}
+
+/* The walk itself; returns true if the verdict accepts the packet. */
+static bool
+traverse(struct fw_chain *start, const struct fw_pkt *pk, struct fw_eval *ev,
+    struct fw_verdict *v, FILE *tr)
+{
+	struct frame stack[EVAL_MAXDEPTH];
+	struct fw_chain *c = start;
+	struct fw_rule *r;
+	size_t depth = 0, i = 0;
+	char out[96];
+
+	for (;;) {
+		if (i == c->nrules) {
+			if (c->hook != -1 || depth == 0)
+				break;
+			if (tr != NULL)
+				fprintf(tr, "  %s: end of chain, return\n",
+				    c->name);
+			c = stack[--depth].chain;
+			i = stack[depth].next;
+			continue;
+		}
+		r = c->rules[i++];
+		if (rule_mismatch(r, pk, ev) != NULL) {
+			if (tr != NULL)
+				trace_rule(tr, c, i, r, rule_mismatch(r, pk, ev));
+			continue;
+		}
+		if (tr != NULL)
+			trace_rule(tr, c, i, r, NULL);
+		r->pkts++;
+		r->bytes += pk->len;
+		switch (r->action) {
+		case FW_ACT_NONE:
+			break;
+		case FW_ACT_CONTINUE:
+			r->tdef->run(r->tdata, pk, ev, out, sizeof(out));
+			if (tr != NULL)
+				fprintf(tr, "    %s, continue\n", out);
+			break;
+		case FW_ACT_VERDICT:
+			r->tdef->run(r->tdata, pk, ev, out, sizeof(out));
+			set_verdict(v, out, c, (int)i);
+			return strcmp(out, "ACCEPT") == 0;
+		case FW_ACT_RETURN:
+			if (depth == 0) {
+				i = c->nrules;	/* built-in: its policy */
+				c = start;
+				goto policy;
+			}
+			c = stack[--depth].chain;
+			i = stack[depth].next;
+			break;
+		case FW_ACT_JUMP:
+			if (depth == EVAL_MAXDEPTH)
+				break;	/* fw_ruleset_check refused loops */
+			stack[depth].chain = c;
+			stack[depth++].next = i;
+			/* FALLTHROUGH */
+		case FW_ACT_GOTO:
+			c = r->dest;
+			i = 0;
+			break;
+		}
+	}
+policy:
+	c = start;
+	c->pkts++;
+	c->bytes += pk->len;
+	set_verdict(v, c->policy_accept ? "ACCEPT" : "DROP", c, 0);
+	if (tr != NULL)
+		fprintf(tr, "  %s: policy %s\n", c->name, v->verdict);
+	return c->policy_accept;
+}
+
+static void
+to_ct(const struct fw_pkt *pk, struct ct_pkt *cp, struct ct_pkt *inner)
+{
+	memset(cp, 0, sizeof(*cp));
+	cp->src = pk->src;
+	cp->dst = pk->dst;
+	cp->proto = pk->proto;
+	cp->sport = pk->sport;
+	cp->dport = pk->dport;
+	cp->tcp_flags = pk->tcp_flags;
+	cp->icmp_type = pk->icmp_type < 0 ? 0 : (uint8_t)pk->icmp_type;
+	cp->icmp_code = (uint8_t)pk->icmp_code;
+	cp->icmp_id = pk->icmp_id;
+	cp->t = pk->t;
+	cp->len = pk->len;
+	if (pk->has_inner) {
+		memset(inner, 0, sizeof(*inner));
+		inner->src = pk->inner_src;
+		inner->dst = pk->inner_dst;
+		inner->proto = pk->inner_proto;
+		inner->sport = pk->inner_sport;
+		inner->dport = pk->inner_dport;
+		inner->t = pk->t;
+		cp->inner = inner;
+	}
+}
+
+static const unsigned int ct_bits[] = {
+	[CT_INVALID] = FW_CT_INVALID,
+	[CT_NEW] = FW_CT_NEW,
+	[CT_ESTABLISHED] = FW_CT_ESTABLISHED,
+	[CT_RELATED] = FW_CT_RELATED,
+	[CT_UNTRACKED] = FW_CT_UNTRACKED,
+};
+
+void
+fw_evaluate(struct fw_evaluator *e, const struct fw_pkt *pk,
+    struct fw_verdict *v, FILE *tr)
+{
+	struct fw_eval ev = { .mark = pk->mark };
+	struct ct_pkt cp, inner;
+	struct ct_result res;
+	struct fw_chain *start;
+	bool tracked, accepted;
+
+	to_ct(pk, &cp, &inner);
+	tracked = ct_classify(e->ct, &cp, &res) == 0;
+	ev.ctstate = tracked ? ct_bits[res.state] : FW_CT_INVALID;
+	ev.ct_reply = tracked && res.reply;
+	if (tracked && res.entry != NULL)
+		ev.ctmark = *ct_entry_mark(res.entry);
+	if (tr != NULL)
+		fprintf(tr, "conntrack: %s%s\n", tracked ?
+		    ct_state_name(res.state) : "INVALID",
+		    ev.ct_reply ? " (reply)" : "");
+	if (tracked && res.drop) {
+		snprintf(v->verdict, sizeof(v->verdict), "DROP");
+		snprintf(v->chain, sizeof(v->chain), "conntrack");
+		v->rule = 0;
+		accepted = false;
+	} else if (!e->rs->t[e->table].present ||
+	    (start = fw_chain_find(e->rs, e->table,
+	    fw_hook_names[pk->hook])) == NULL || start->hook == -1) {
+		/* No such chain in this table: the hook does not filter. */
+		snprintf(v->verdict, sizeof(v->verdict), "ACCEPT");
+		snprintf(v->chain, sizeof(v->chain), "%s",
+		    fw_hook_names[pk->hook]);
+		v->rule = 0;
+		accepted = true;
+	} else
+		accepted = traverse(start, pk, &ev, v, tr);
+	if (tracked) {
+		if (res.entry != NULL)
+			*ct_entry_mark(res.entry) = ev.ctmark;
+		ct_commit(e->ct, &res, accepted);
+	}
+}

@@ -1,0 +1,632 @@
+/*
+ * Matches on packet and connection fields: state and conntrack, comment,
+ * iprange, length, mark, mac. Save formats and canonical orders are those
+ * iptables 1.8.9 prints (checked against iptables-save in a namespace).
+ */
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
+
+#include "fw_int.h"
+
+/* Connection states in the order iptables prints them. */
+static const struct {
+	const char	*name;
+	unsigned int	 bit;
+	bool		 state_ok;	/* -m state accepts it too */
+} ctstates[] = {
+	{ "INVALID", FW_CT_INVALID, true },
+	{ "NEW", FW_CT_NEW, true },
+	{ "RELATED", FW_CT_RELATED, true },
+	{ "ESTABLISHED", FW_CT_ESTABLISHED, true },
+	{ "UNTRACKED", FW_CT_UNTRACKED, true },
+	{ "SNAT", FW_CT_SNAT, false },
+	{ "DNAT", FW_CT_DNAT, false },
+};
+
+#define NCTSTATES	(sizeof(ctstates) / sizeof(ctstates[0]))
+
+static int
+parse_states(struct fw_parse *p, const char *opt, const char *s,
+    bool conntrack, unsigned int *mask)
+{
+	char buf[256], *tok, *save = NULL;
+	size_t i;
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	*mask = 0;
+	for (tok = strtok_r(buf, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save)) {
+		for (i = 0; i < NCTSTATES; i++)
+			if (strcasecmp(tok, ctstates[i].name) == 0 &&
+			    (conntrack || ctstates[i].state_ok))
+				break;
+		if (i == NCTSTATES) {
+			fw_error(p->diag, "%s: bad state '%s' (INVALID, NEW, "
+			    "RELATED, ESTABLISHED, UNTRACKED%s)", opt, tok,
+			    conntrack ? ", SNAT, DNAT" : "");
+			return -1;
+		}
+		*mask |= ctstates[i].bit;
+	}
+	if (*mask == 0) {
+		fw_error(p->diag, "%s: no state given", opt);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+save_states(FILE *f, unsigned int mask)
+{
+	const char *sep = " ";
+	size_t i;
+
+	for (i = 0; i < NCTSTATES; i++)
+		if (mask & ctstates[i].bit) {
+			fprintf(f, "%s%s", sep, ctstates[i].name);
+			sep = ",";
+		}
+}
+
+struct state {
+	unsigned int	 mask;
+	bool		 inv;
+};
+
+static const struct fw_opt state_opts[] = {
+	{ "state", 0, 1, true },
+	{ NULL, 0, 0, false }
+};
+
+static int
+state_parse(struct fw_parse *p, void *d, int id, char **args, bool inv)
+{
+	struct state *st = d;
+
+	(void)id;
+	st->inv = inv;
+	return parse_states(p, "--state", args[0], false, &st->mask);
+}
+
+static int
+state_final(struct fw_parse *p, void *d)
+{
+	const struct state *st = d;
+
+	if (st->mask == 0) {
+		fw_error(p->diag, "-m state needs --state");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+state_save(const void *d, FILE *f)
+{
+	const struct state *st = d;
+
+	fprintf(f, "%s --state", st->inv ? " !" : "");
+	save_states(f, st->mask);
+}
+
+static bool
+state_match(const void *d, const struct fw_pkt *pk, struct fw_eval *ev)
+{
+	const struct state *st = d;
+
+	(void)pk;
+	return ((st->mask & ev->ctstate) != 0) != st->inv;
+}
+
+const struct fw_matchdef fw_match_state = {
+	.name = "state", .opts = state_opts, .size = sizeof(struct state),
+	.parse = state_parse, .final = state_final, .save = state_save,
+	.match = state_match,
+};
+
+/* conntrack: the state, protocol and original tuple of the connection. */
+enum { C_STATE, C_PROTO, C_OSRC, C_ODST, C_OSPORT, C_ODPORT, C_DIR };
+
+struct conntrack {
+	unsigned int	 given, inv;	/* bits 1 << C_* */
+	unsigned int	 mask;
+	uint8_t		 proto;
+	struct prefix	 osrc, odst;
+	uint16_t	 osport[2], odport[2];
+	bool		 reply;
+};
+
+static const struct fw_opt conntrack_opts[] = {
+	{ "ctstate", C_STATE, 1, true }, { "ctproto", C_PROTO, 1, true },
+	{ "ctorigsrc", C_OSRC, 1, true }, { "ctorigdst", C_ODST, 1, true },
+	{ "ctorigsrcport", C_OSPORT, 1, true },
+	{ "ctorigdstport", C_ODPORT, 1, true },
+	{ "ctdir", C_DIR, 1, false },
+	{ NULL, 0, 0, false }
+};
+
+static const char *const ct_optname[] = { "--ctstate", "--ctproto",
+	"--ctorigsrc", "--ctorigdst", "--ctorigsrcport", "--ctorigdstport",
+	"--ctdir" };
+
+static int
+conntrack_parse(struct fw_parse *p, void *d, int id, char **args, bool inv)
+{
+	struct conntrack *ct = d;
+	unsigned int flags;
+	const char *why;
+
+	ct->given |= 1u << id;
+	ct->inv |= inv ? 1u << id : 0;
+	switch (id) {
+	case C_STATE:
+		return parse_states(p, "--ctstate", args[0], true, &ct->mask);
+	case C_PROTO:
+		if (fw_parse_proto(args[0], &ct->proto) == -1) {
+			fw_error(p->diag, "--ctproto '%s': unknown protocol",
+			    args[0]);
+			return -1;
+		}
+		return 0;
+	case C_OSRC:
+	case C_ODST:
+		if (ipt_prefix_parse(AF_INET, args[0], id == C_OSRC ?
+		    &ct->osrc : &ct->odst, &flags, &why) == -1) {
+			fw_error(p->diag, "%s '%s': %s", ct_optname[id],
+			    args[0], why);
+			return -1;
+		}
+		return 0;
+	case C_OSPORT:
+	case C_ODPORT:
+		return fw_parse_ports(p, ct_optname[id], args[0],
+		    id == C_OSPORT ? ct->osport : ct->odport);
+	case C_DIR:
+		if (strcasecmp(args[0], "ORIGINAL") != 0 &&
+		    strcasecmp(args[0], "REPLY") != 0) {
+			fw_error(p->diag, "--ctdir '%s': ORIGINAL or REPLY",
+			    args[0]);
+			return -1;
+		}
+		ct->reply = strcasecmp(args[0], "REPLY") == 0;
+		return 0;
+	}
+	return -1;
+}
+
+static int
+conntrack_final(struct fw_parse *p, void *d)
+{
+	const struct conntrack *ct = d;
+
+	if (ct->given == 0) {
+		fw_error(p->diag, "-m conntrack needs at least one option");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+save_ctaddr(FILE *f, const struct prefix *pr)
+{
+	char buf[PREFIX_STRLEN];
+
+	if (prefix_len(pr) == 32)
+		fprintf(f, " %s", addr_ntop(&pr->addr, buf, sizeof(buf)));
+	else
+		fprintf(f, " %s", prefix_ntop(pr, buf, sizeof(buf)));
+}
+
+static void
+conntrack_save(const void *d, FILE *f)
+{
+	const struct conntrack *ct = d;
+	int id;
+
+	for (id = C_STATE; id <= C_DIR; id++) {
+		if (!(ct->given & (1u << id)))
+			continue;
+		fprintf(f, "%s %s", ct->inv & (1u << id) ? " !" : "",
+		    ct_optname[id]);
+		switch (id) {
+		case C_STATE:
+			save_states(f, ct->mask);
+			break;
+		case C_PROTO:
+			fprintf(f, " %u", ct->proto);
+			break;
+		case C_OSRC:
+			save_ctaddr(f, &ct->osrc);
+			break;
+		case C_ODST:
+			save_ctaddr(f, &ct->odst);
+			break;
+		case C_OSPORT:
+		case C_ODPORT: {
+			const uint16_t *r = id == C_OSPORT ? ct->osport :
+			    ct->odport;
+
+			fprintf(f, " %u", r[0]);
+			if (r[1] != r[0])
+				fprintf(f, ":%u", r[1]);
+			break;
+		}
+		case C_DIR:
+			fputs(ct->reply ? " REPLY" : " ORIGINAL", f);
+			break;
+		}
+	}
+}
+
+static bool
+conntrack_match(const void *d, const struct fw_pkt *pk, struct fw_eval *ev)
+{
+	const struct conntrack *ct = d;
+
+	if ((ct->given & (1u << C_STATE)) &&
+	    ((ct->mask & ev->ctstate) != 0) == !!(ct->inv & (1u << C_STATE)))
+		return false;
+	if ((ct->given & (1u << C_PROTO)) &&
+	    (ct->proto == pk->proto) == !!(ct->inv & (1u << C_PROTO)))
+		return false;
+	if ((ct->given & (1u << C_DIR)) && ct->reply != ev->ct_reply)
+		return false;
+	return true;
+}
+
+static const char *
+conntrack_unsupported(const void *d)
+{
+	const struct conntrack *ct = d;
+
+	if (ct->given & (1u << C_OSRC | 1u << C_ODST | 1u << C_OSPORT |
+	    1u << C_ODPORT))
+		return "--ctorigsrc/--ctorigdst/--ctorigsrcport/"
+		    "--ctorigdstport";
+	return NULL;
+}
+
+const struct fw_matchdef fw_match_conntrack = {
+	.name = "conntrack", .opts = conntrack_opts,
+	.size = sizeof(struct conntrack), .parse = conntrack_parse,
+	.final = conntrack_final, .save = conntrack_save,
+	.match = conntrack_match, .unsupported = conntrack_unsupported,
+};
+
+/* comment: matches always; iptables limits the text to 255 bytes. */
+struct comment {
+	char		 text[256];
+};
+
+static const struct fw_opt comment_opts[] = {
+	{ "comment", 0, 1, false },
+	{ NULL, 0, 0, false }
+};
+
+static int
+comment_parse(struct fw_parse *p, void *d, int id, char **args, bool inv)
+{
+	struct comment *c = d;
+
+	(void)id;
+	(void)inv;
+	if (strlen(args[0]) >= sizeof(c->text)) {
+		fw_error(p->diag, "--comment is longer than 255 bytes");
+		return -1;
+	}
+	snprintf(c->text, sizeof(c->text), "%s", args[0]);
+	return 0;
+}
+
+static void
+comment_save(const void *d, FILE *f)
+{
+	fputs(" --comment", f);
+	fw_save_string(f, ((const struct comment *)d)->text);
+}
+
+static bool
+always(const void *d, const struct fw_pkt *pk, struct fw_eval *ev)
+{
+	(void)d;
+	(void)pk;
+	(void)ev;
+	return true;
+}
+
+const struct fw_matchdef fw_match_comment = {
+	.name = "comment", .opts = comment_opts,
+	.size = sizeof(struct comment), .parse = comment_parse,
+	.save = comment_save, .match = always,
+};
+
+/* iprange: inclusive address ranges; a reversed one never matches. */
+struct iprange {
+	bool		 has[2], inv[2];
+	struct addr	 lo[2], hi[2];
+};
+
+static const struct fw_opt iprange_opts[] = {
+	{ "src-range", 0, 1, true }, { "dst-range", 1, 1, true },
+	{ NULL, 0, 0, false }
+};
+
+static int
+iprange_parse(struct fw_parse *p, void *d, int id, char **args, bool inv)
+{
+	struct iprange *ir = d;
+	char buf[64], *dash;
+
+	snprintf(buf, sizeof(buf), "%s", args[0]);
+	if ((dash = strchr(buf, '-')) != NULL)
+		*dash++ = '\0';
+	if (addr_pton(AF_INET, buf, &ir->lo[id]) == -1 ||
+	    addr_pton(AF_INET, dash != NULL ? dash : buf, &ir->hi[id]) == -1) {
+		fw_error(p->diag, "--%s-range '%s': not FROM-TO addresses",
+		    id ? "dst" : "src", args[0]);
+		return -1;
+	}
+	if (addr_cmp(&ir->lo[id], &ir->hi[id]) > 0)
+		fw_warn(p->diag, "--%s-range %s is reversed and will never "
+		    "match", id ? "dst" : "src", args[0]);
+	ir->has[id] = true;
+	ir->inv[id] = inv;
+	return 0;
+}
+
+static void
+iprange_save(const void *d, FILE *f)
+{
+	const struct iprange *ir = d;
+	char a[ADDR_STRLEN], b[ADDR_STRLEN];
+	int i;
+
+	for (i = 0; i < 2; i++)
+		if (ir->has[i])
+			fprintf(f, "%s --%s-range %s-%s", ir->inv[i] ? " !" : "",
+			    i ? "dst" : "src", addr_ntop(&ir->lo[i], a,
+			    sizeof(a)), addr_ntop(&ir->hi[i], b, sizeof(b)));
+}
+
+static bool
+iprange_match(const void *d, const struct fw_pkt *pk, struct fw_eval *ev)
+{
+	const struct iprange *ir = d;
+	const struct addr *a;
+	bool in;
+	int i;
+
+	(void)ev;
+	for (i = 0; i < 2; i++) {
+		if (!ir->has[i])
+			continue;
+		a = i ? &pk->dst : &pk->src;
+		in = addr_cmp(a, &ir->lo[i]) >= 0 && addr_cmp(a, &ir->hi[i]) <= 0;
+		if (in == ir->inv[i])
+			return false;
+	}
+	return true;
+}
+
+const struct fw_matchdef fw_match_iprange = {
+	.name = "iprange", .opts = iprange_opts,
+	.size = sizeof(struct iprange), .parse = iprange_parse,
+	.save = iprange_save, .match = iprange_match,
+};
+
+/* length: the IP total length, MIN or MIN:MAX. */
+struct length {
+	uint16_t	 r[2];
+	bool		 inv, given;
+};
+
+static const struct fw_opt length_opts[] = {
+	{ "length", 0, 1, true },
+	{ NULL, 0, 0, false }
+};
+
+static int
+length_parse(struct fw_parse *p, void *d, int id, char **args, bool inv)
+{
+	struct length *l = d;
+
+	(void)id;
+	l->inv = inv;
+	l->given = true;
+	return fw_parse_ports(p, "--length", args[0], l->r);
+}
+
+static int
+length_final(struct fw_parse *p, void *d)
+{
+	if (!((struct length *)d)->given) {
+		fw_error(p->diag, "-m length needs --length");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+length_save(const void *d, FILE *f)
+{
+	const struct length *l = d;
+
+	fprintf(f, "%s --length %u", l->inv ? " !" : "", l->r[0]);
+	if (l->r[1] != l->r[0])
+		fprintf(f, ":%u", l->r[1]);
+}
+
+static bool
+length_match(const void *d, const struct fw_pkt *pk, struct fw_eval *ev)
+{
+	const struct length *l = d;
+
+	(void)ev;
+	return (pk->len >= l->r[0] && pk->len <= l->r[1]) != l->inv;
+}
+
+const struct fw_matchdef fw_match_length = {
+	.name = "length", .opts = length_opts, .size = sizeof(struct length),
+	.parse = length_parse, .final = length_final, .save = length_save,
+	.match = length_match,
+};
+
+/* mark: (packet mark & mask) == value. */
+struct mark {
+	uint32_t	 value, mask;
+	bool		 inv, given;
+};
+
+static const struct fw_opt mark_opts[] = {
+	{ "mark", 0, 1, true },
+	{ NULL, 0, 0, false }
+};
+
+int
+fw_parse_mark(struct fw_parse *p, const char *opt, const char *s,
+    uint32_t *value, uint32_t *mask)
+{
+	char buf[64], *slash;
+	uintmax_t v, m = UINT32_MAX;
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	if ((slash = strchr(buf, '/')) != NULL)
+		*slash++ = '\0';
+	if (ipt_strtoui(buf, 0, UINT32_MAX, &v) == -1 ||
+	    (slash != NULL && ipt_strtoui(slash, 0, UINT32_MAX, &m) == -1)) {
+		fw_error(p->diag, "%s '%s': VALUE or VALUE/MASK, 32-bit "
+		    "numbers", opt, s);
+		return -1;
+	}
+	*value = (uint32_t)v;
+	*mask = (uint32_t)m;
+	return 0;
+}
+
+static int
+mark_parse(struct fw_parse *p, void *d, int id, char **args, bool inv)
+{
+	struct mark *mk = d;
+
+	(void)id;
+	mk->inv = inv;
+	mk->given = true;
+	return fw_parse_mark(p, "--mark", args[0], &mk->value, &mk->mask);
+}
+
+static int
+mark_final(struct fw_parse *p, void *d)
+{
+	if (!((struct mark *)d)->given) {
+		fw_error(p->diag, "-m mark needs --mark");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+mark_save(const void *d, FILE *f)
+{
+	const struct mark *mk = d;
+
+	fprintf(f, "%s --mark 0x%x", mk->inv ? " !" : "", mk->value);
+	if (mk->mask != UINT32_MAX)
+		fprintf(f, "/0x%x", mk->mask);
+}
+
+static bool
+mark_match(const void *d, const struct fw_pkt *pk, struct fw_eval *ev)
+{
+	const struct mark *mk = d;
+
+	(void)pk;
+	return ((ev->mark & mk->mask) == mk->value) != mk->inv;
+}
+
+const struct fw_matchdef fw_match_mark = {
+	.name = "mark", .opts = mark_opts, .size = sizeof(struct mark),
+	.parse = mark_parse, .final = mark_final, .save = mark_save,
+	.match = mark_match,
+};
+
+/* mac: the source MAC of an Ethernet frame; not in OUTPUT/POSTROUTING. */
+struct mac {
+	uint8_t		 a[6];
+	bool		 inv, given;
+};
+
+static const struct fw_opt mac_opts[] = {
+	{ "mac-source", 0, 1, true },
+	{ NULL, 0, 0, false }
+};
+
+int
+fw_parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned int b[6];
+	int i, n = 0;
+
+	if (strlen(s) != 17 || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%n", &b[0],
+	    &b[1], &b[2], &b[3], &b[4], &b[5], &n) != 6 || n != 17)
+		return -1;
+	for (i = 0; i < 6; i++) {
+		if (!isxdigit((unsigned char)s[3 * i]) ||
+		    !isxdigit((unsigned char)s[3 * i + 1]))
+			return -1;
+		mac[i] = (uint8_t)b[i];
+	}
+	return 0;
+}
+
+static int
+mac_parse(struct fw_parse *p, void *d, int id, char **args, bool inv)
+{
+	struct mac *m = d;
+
+	(void)id;
+	m->inv = inv;
+	m->given = true;
+	if (fw_parse_mac(args[0], m->a) == -1) {
+		fw_error(p->diag, "--mac-source '%s': not XX:XX:XX:XX:XX:XX",
+		    args[0]);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+mac_final(struct fw_parse *p, void *d)
+{
+	if (!((struct mac *)d)->given) {
+		fw_error(p->diag, "-m mac needs --mac-source");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+mac_save(const void *d, FILE *f)
+{
+	const struct mac *m = d;
+
+	fprintf(f, "%s --mac-source %02x:%02x:%02x:%02x:%02x:%02x",
+	    m->inv ? " !" : "", m->a[0], m->a[1], m->a[2], m->a[3], m->a[4],
+	    m->a[5]);
+}
+
+static bool
+mac_match(const void *d, const struct fw_pkt *pk, struct fw_eval *ev)
+{
+	const struct mac *m = d;
+
+	(void)ev;
+	return (pk->has_mac && memcmp(pk->mac, m->a, 6) == 0) != m->inv;
+}
+
+const struct fw_matchdef fw_match_mac = {
+	.name = "mac", .opts = mac_opts, .size = sizeof(struct mac),
+	.hooks = 1u << FW_PREROUTING | 1u << FW_INPUT | 1u << FW_FORWARD,
+	.parse = mac_parse, .final = mac_final, .save = mac_save,
+	.match = mac_match,
+};
