@@ -4,9 +4,11 @@
  * ESTABLISHED, RELATED, INVALID, UNTRACKED) and its direction (--ctdir).
  *
  * The caller runs ct_classify before the filter and ct_commit with the
- * verdict after it, once per packet and in that order: like the kernel, a
- * new entry only enters the table (is "confirmed") when its first packet
- * was accepted. See conntrack.c for what is and is not reproduced.
+ * verdict after it, once per packet, before the next packet's ct_classify:
+ * like the kernel, a new entry only enters the table ("is confirmed") when
+ * its first packet was accepted. A result with drop set is a packet the
+ * kernel would have dropped before the filter (table full); it still goes
+ * to ct_commit. See conntrack.c for what is and is not reproduced.
  */
 #ifndef MOAT_CONNTRACK_H
 #define MOAT_CONNTRACK_H
@@ -52,17 +54,23 @@ enum ct_tcp_state {
 
 /* What the tracker needs of one packet. */
 struct ct_pkt {
-	struct addr src, dst; /* IPv4 or IPv6, the same family */
-	uint8_t	    proto; /* IPPROTO_TCP, _UDP, _ICMP, _ICMPV6, other */
-	uint16_t    sport, dport; /* TCP and UDP */
-	uint8_t	    tcp_flags; /* CT_TCP_* */
-	uint8_t	    icmp_type, icmp_code; /* ICMP and ICMPv6 */
-	uint16_t    icmp_id; /* echo and the like */
-	const struct ct_pkt
-		*inner; /* ICMP errors: the quoted header, or NULL */
-	double	 t; /* seconds, monotonic, from the caller */
+	/* IPv4 or IPv6, both of the same family. */
+	struct addr src, dst;
+	/* IPPROTO_TCP, _UDP, _ICMP, _ICMPV6, or any other. */
+	uint8_t	 proto;
+	uint16_t sport, dport;
+	/* CT_TCP_*. */
+	uint8_t tcp_flags;
+	uint8_t icmp_type, icmp_code;
+	/* Echo and other queries. */
+	uint16_t icmp_id;
+	/* For ICMP errors, the quoted packet's header; else NULL. */
+	const struct ct_pkt *inner;
+	/* Seconds, monotonic, from the caller. */
+	double	 t;
 	uint32_t len;
-	bool	 notrack; /* raw table said NOTRACK or CT --notrack */
+	/* The raw table said NOTRACK or CT --notrack. */
+	bool notrack;
 };
 
 struct ct_entry;
@@ -83,7 +91,7 @@ struct ct_result {
 struct ct_stats {
 	uint64_t entries; /* in the table now */
 	uint64_t inserted; /* new entries confirmed */
-	uint64_t dropped_full; /* packets dropped: table full, no eviction */
+	uint64_t dropped_full; /* packets dropped: table full, none evicted */
 	uint64_t early_drop; /* unassured entries evicted to make room */
 	uint64_t invalid; /* packets classified INVALID */
 	uint64_t expired; /* entries removed by their timeout */
