@@ -29,13 +29,17 @@ enum fw_action {
 struct fw_parse;
 struct fw_eval;
 
-/* An option of a module: its name, how many arguments, whether '!' may
- * precede it. */
+/* An option of a module: its name, how many arguments, and flags: '!'
+ * may precede it (FW_OPT_INV, also written true), it may be given more
+ * than once (FW_OPT_REPEAT). */
+#define FW_OPT_INV	0x1
+#define FW_OPT_REPEAT	0x2
+
 struct fw_opt {
 	const char	*name;
 	int		 id;
 	int		 nargs;
-	bool		 inv;
+	unsigned int	 flags;
 };
 
 struct fw_matchdef {
@@ -75,7 +79,7 @@ struct fw_targetdef {
 struct fw_match {
 	const struct fw_matchdef	*def;
 	void				*data;
-	bool				 seen;	/* any option given */
+	uint64_t			 seen;	/* option ids given */
 };
 
 struct fw_chain;

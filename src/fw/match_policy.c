@@ -55,11 +55,15 @@ struct policy {
 };
 
 static const struct fw_opt policy_opts[] = {
-	{ "dir", P_DIR, 1, false }, { "pol", P_POL, 1, false },
-	{ "strict", P_STRICT, 0, false }, { "reqid", P_REQID, 1, true },
-	{ "spi", P_SPI, 1, true }, { "proto", P_PROTO, 1, true },
-	{ "mode", P_MODE, 1, true }, { "tunnel-src", P_TSRC, 1, true },
-	{ "tunnel-dst", P_TDST, 1, true }, { "next", P_NEXT, 0, false },
+	{ "dir", P_DIR, 1, 0 }, { "pol", P_POL, 1, 0 },
+	{ "strict", P_STRICT, 0, 0 },
+	/* Element fields repeat across --next; elem_field checks each. */
+#define INVREP	(FW_OPT_INV | FW_OPT_REPEAT)
+	{ "reqid", P_REQID, 1, INVREP }, { "spi", P_SPI, 1, INVREP },
+	{ "proto", P_PROTO, 1, INVREP }, { "mode", P_MODE, 1, INVREP },
+	{ "tunnel-src", P_TSRC, 1, INVREP }, { "tunnel-dst", P_TDST, 1, INVREP },
+	{ "next", P_NEXT, 0, FW_OPT_REPEAT },
+#undef INVREP
 	{ NULL, 0, 0, false }
 };
 

@@ -10,10 +10,12 @@
 
 #include "fw_int.h"
 
-/* "P", "P:Q", "P:" (to 65535) or ":Q" (from 0); numbers only. */
-int
-fw_parse_ports(struct fw_parse *p, const char *opt, const char *s,
-    uint16_t range[2])
+/* "P", "P:Q", "P:" (to 65535) or ":Q" (from 0); numbers only. A reversed
+ * range is refused unless reversed_ok (libxt_udp accepts one: it never
+ * matches). */
+static int
+parse_ports(struct fw_parse *p, const char *opt, const char *s,
+    uint16_t range[2], bool reversed_ok)
 {
 	char buf[32], *colon;
 	uintmax_t lo = 0, hi = 65535;
@@ -32,13 +34,20 @@ fw_parse_ports(struct fw_parse *p, const char *opt, const char *s,
 	}
 	if (colon == NULL)
 		hi = lo;
-	if (lo > hi) {
+	if (lo > hi && !reversed_ok) {
 		fw_error(p->diag, "%s '%s': invalid range (min > max)", opt, s);
 		return -1;
 	}
 	range[0] = (uint16_t)lo;
 	range[1] = (uint16_t)hi;
 	return 0;
+}
+
+int
+fw_parse_ports(struct fw_parse *p, const char *opt, const char *s,
+    uint16_t range[2])
+{
+	return parse_ports(p, opt, s, range, false);
 }
 
 static void
@@ -245,6 +254,13 @@ tcpudp_match(const void *d, const struct fw_pkt *pk, struct fw_eval *ev)
 static int
 udp_parse(struct fw_parse *p, void *d, int id, char **args, bool inv)
 {
+	struct tcpudp *t = d;
+
+	if (id == T_SPORT || id == T_DPORT) {
+		*(id == T_SPORT ? &t->inv_s : &t->inv_d) = inv;
+		return parse_ports(p, id == T_SPORT ? "--sport" : "--dport",
+		    args[0], id == T_SPORT ? t->spts : t->dpts, true);
+	}
 	return tcp_parse(p, d, id, args, inv);
 }
 
@@ -363,8 +379,8 @@ icmp_final(struct fw_parse *p, void *d)
 	struct icmp *ic = d;
 
 	if (!ic->given) {
-		ic->type = 0xff;	/* -m icmp alone matches any type */
-		ic->code[1] = 0xff;
+		fw_error(p->diag, "-m icmp needs --icmp-type");
+		return -1;
 	}
 	if (p->rule->proto != IPPROTO_ICMP || (p->rule->inv & FW_INV_PROTO)) {
 		fw_error(p->diag, "-m icmp needs -p icmp (without '!')");
@@ -429,6 +445,8 @@ static const struct fw_opt multiport_opts[] = {
 	{ NULL, 0, 0, false }
 };
 
+static int multiport_proto_check(struct fw_parse *);
+
 static const char *const mp_optname[] = { "--sports", "--dports",
 	"--ports" };
 
@@ -444,6 +462,10 @@ multiport_parse(struct fw_parse *p, void *d, int id, char **args, bool inv)
 		    "--dports and --ports");
 		return -1;
 	}
+	/* libxt_multiport checks -p when the option is parsed, so a -p that
+	 * comes later does not count. */
+	if (multiport_proto_check(p) == -1)
+		return -1;
 	mp->which = id;
 	mp->inv = inv;
 	snprintf(buf, sizeof(buf), "%s", args[0]);
@@ -469,20 +491,27 @@ multiport_parse(struct fw_parse *p, void *d, int id, char **args, bool inv)
 }
 
 static int
+multiport_proto_check(struct fw_parse *p)
+{
+	uint8_t pr = p->rule->proto;
+
+	if ((pr != IPPROTO_TCP && pr != IPPROTO_UDP && pr != 132 &&
+	    pr != 33 && pr != 136) || (p->rule->inv & FW_INV_PROTO)) {
+		fw_error(p->diag, "multiport needs -p tcp, udp, udplite, sctp "
+		    "or dccp before it");
+		return -1;
+	}
+	return 0;
+}
+
+static int
 multiport_final(struct fw_parse *p, void *d)
 {
 	struct multiport *mp = d;
-	uint8_t pr = p->rule->proto;
 
 	if (mp->n == 0) {
 		fw_error(p->diag, "multiport needs --sports, --dports or "
 		    "--ports");
-		return -1;
-	}
-	if ((pr != IPPROTO_TCP && pr != IPPROTO_UDP && pr != 132 &&
-	    pr != 33 && pr != 136) || (p->rule->inv & FW_INV_PROTO)) {
-		fw_error(p->diag, "multiport needs -p tcp, udp, udplite, sctp "
-		    "or dccp");
 		return -1;
 	}
 	return 0;

@@ -63,6 +63,7 @@ struct cmd {
 	bool		 explicit_table;
 	enum fw_tableid	 table;
 	const char	*target_opt;	/* the -j/-g that named the target */
+	unsigned int	 seen;		/* base options given, 1 << O_* */
 };
 
 static const struct fw_opt *
@@ -119,7 +120,7 @@ add_match(struct fw_parse *p, const struct fw_matchdef *def)
 		return -1;
 	r->m = m;
 	m[r->nm].def = def;
-	m[r->nm].seen = false;
+	m[r->nm].seen = 0;
 	if ((m[r->nm].data = calloc(1, def->size ? def->size : 1)) == NULL)
 		return -1;
 	r->nm++;
@@ -193,6 +194,13 @@ base_option(struct fw_parse *p, struct cmd *c, const struct fw_opt *o,
 
 	if (o->id >= O_SRC && o->id <= O_COUNTERS)
 		c->has_spec = true;
+	if (o->id >= O_SRC && o->id <= O_FRAG) {
+		if (c->seen & (1u << o->id)) {
+			fw_error(p->diag, "multiple %s flags not allowed", opt);
+			return -1;
+		}
+		c->seen |= 1u << o->id;
+	}
 	switch (o->id) {
 	case O_APPEND:
 	case O_INSERT:
@@ -237,8 +245,13 @@ base_option(struct fw_parse *p, struct cmd *c, const struct fw_opt *o,
 	case O_IIF:
 	case O_OIF:
 		r->inv |= inv ? (o->id == O_IIF ? FW_INV_IIF : FW_INV_OIF) : 0;
-		return set_iface(p, o->id == O_IIF ? r->iif : r->oif, args[0],
-		    opt);
+		if (set_iface(p, o->id == O_IIF ? r->iif : r->oif, args[0],
+		    opt) == -1)
+			return -1;
+		/* "+" is any interface; iptables-save leaves it out. */
+		if (strcmp(args[0], "+") == 0 && !inv)
+			(o->id == O_IIF ? r->iif : r->oif)[0] = '\0';
+		return 0;
 	case O_PROTO:
 		if (fw_parse_proto(args[0], &r->proto) == -1) {
 			fw_error(p->diag, "unknown protocol '%s'", args[0]);
@@ -350,7 +363,7 @@ parse_args(struct fw_parse *p, struct cmd *c, int argc, char **argv)
 			if (add_match(p, md) == -1)
 				return -1;
 		}
-		if (inv && !o->inv) {
+		if (inv && !(o->flags & FW_OPT_INV)) {
 			fw_error(p->diag, "'!' is not allowed before %s", opt);
 			return -1;
 		}
@@ -386,13 +399,26 @@ parse_args(struct fw_parse *p, struct cmd *c, int argc, char **argv)
 			fw_error(p->diag, "%s needs %d values", opt, o->nargs);
 			return -1;
 		}
+		if (n > 0 && strcmp(args[0], "!") == 0) {
+			fw_error(p->diag, "%s ! %s: this old form of negation is "
+			    "refused by iptables 1.8; write ! %s %s",
+			    opt, n > 1 || i + 1 >= argc ? "..." : argv[i + 1],
+			    opt, i + 1 < argc ? argv[i + 1] : "...");
+			return -1;
+		}
 		if (mi == -2) {
 			if (base_option(p, c, o, args, n, inv, opt) == -1)
 				return -1;
 		} else {
 			c->has_spec = true;
+			if (mi >= 0 && !(o->flags & FW_OPT_REPEAT) &&
+			    (p->rule->m[mi].seen & (1ull << o->id))) {
+				fw_error(p->diag, "%s given twice in one -m %s",
+				    opt, p->rule->m[mi].def->name);
+				return -1;
+			}
 			if (mi >= 0)
-				p->rule->m[mi].seen = true;
+				p->rule->m[mi].seen |= 1ull << o->id;
 			if ((mi >= 0 ? p->rule->m[mi].def->parse :
 			    p->rule->tdef->parse)(p, data, o->id, args, inv) ==
 			    -1)
@@ -747,6 +773,24 @@ chain_cmd(struct fw_parse *p, struct cmd *c)
 	return 0;
 }
 
+/* iptables refuses -o in chains named INPUT and PREROUTING, -i in OUTPUT
+ * and POSTROUTING (by name, in any table). */
+static int
+check_ifaces(struct fw_parse *p, const struct fw_chain *ch)
+{
+	if (p->rule->oif[0] != '\0' && (strcmp(ch->name, "INPUT") == 0 ||
+	    strcmp(ch->name, "PREROUTING") == 0)) {
+		fw_error(p->diag, "can't use -o with %s", ch->name);
+		return -1;
+	}
+	if (p->rule->iif[0] != '\0' && (strcmp(ch->name, "OUTPUT") == 0 ||
+	    strcmp(ch->name, "POSTROUTING") == 0)) {
+		fw_error(p->diag, "can't use -i with %s", ch->name);
+		return -1;
+	}
+	return 0;
+}
+
 /* -A, -I, -R and -D with a rule: one rule per source and destination. */
 static int
 rule_cmd(struct fw_parse *p, struct cmd *c)
@@ -771,7 +815,7 @@ rule_cmd(struct fw_parse *p, struct cmd *c)
 	if (c->op == O_REPLACE &&
 	    rule_number(p, c->arg2, ch->nrules, &num) == -1)
 		return -1;
-	if (finish_rule(p) == -1)
+	if (finish_rule(p) == -1 || check_ifaces(p, ch) == -1)
 		return -1;
 	srcs = calloc(MAXADDRS, sizeof(*srcs));
 	dsts = calloc(MAXADDRS, sizeof(*dsts));
@@ -779,6 +823,18 @@ rule_cmd(struct fw_parse *p, struct cmd *c)
 	    parse_addrs(p, c->srcs, "-s", srcs, &ns) == -1 ||
 	    parse_addrs(p, c->dsts, "-d", dsts, &nd) == -1)
 		goto out;
+	if (((p->rule->inv & FW_INV_SRC) && ns > 1) ||
+	    ((p->rule->inv & FW_INV_DST) && nd > 1)) {
+		fw_error(p->diag, "! not allowed with multiple source or "
+		    "destination IP addresses");
+		goto out;
+	}
+	if (((p->rule->inv & FW_INV_SRC) && prefix_is_any(&srcs[0])) ||
+	    ((p->rule->inv & FW_INV_DST) && prefix_is_any(&dsts[0]))) {
+		fw_error(p->diag, "'! -s/-d 0.0.0.0/0' can never match; the "
+		    "kernel refuses it");
+		goto out;
+	}
 	if (c->op == O_REPLACE && ns * nd != 1) {
 		fw_error(p->diag, "-R replaces one rule; the addresses given "
 		    "make %zu", ns * nd);

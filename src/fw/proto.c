@@ -85,25 +85,34 @@ fw_free_args(char **argv, int argc)
 /*
  * Split a line into words as iptables-restore 1.8.9 does: blanks separate;
  * double quotes group and may join with what touches them (x"y z" is one
- * word); inside them \" and \\ stand for " and \. Single quotes and
- * backslashes outside double quotes are ordinary characters.
+ * word); inside them a backslash takes the next character as it is ("a\xb"
+ * is axb, "it\'s" is it's). Single quotes, and backslashes outside double
+ * quotes, are ordinary characters (checked against iptables-restore).
+ * On success *why is NULL, or a warning to report.
  */
 int
 fw_split_args(const char *line, char ***argvp, int *argcp, const char **why)
 {
+	*why = NULL;
 	char **argv = NULL, **nv, *w = NULL;
 	size_t wl = 0, n = strlen(line);
 	int argc = 0;
 	bool q = false, inword = false;
 	const char *s;
 
-	if ((w = malloc(n + 1)) == NULL)
+	if ((w = malloc(n + 2)) == NULL)
 		goto nomem;
 	for (s = line;; s++) {
 		if (*s == '\0' || (!q && isspace((unsigned char)*s))) {
+			/* iptables-restore takes an unclosed quote to the
+			 * end of the line, newline included; so do we, and
+			 * say so. */
 			if (q) {
-				*why = "unterminated double quote";
-				goto fail;
+				*why = "unterminated double quote: the rest of "
+				    "the line and its newline are one word, as "
+				    "iptables-restore takes them";
+				w[wl++] = '\n';
+				q = false;
 			}
 			if (inword) {
 				w[wl] = '\0';
@@ -126,7 +135,7 @@ fw_split_args(const char *line, char ***argvp, int *argcp, const char **why)
 			q = !q;
 			continue;
 		}
-		if (q && *s == '\\' && (s[1] == '"' || s[1] == '\\'))
+		if (q && *s == '\\' && s[1] != '\0')
 			s++;
 		w[wl++] = *s;
 	}
@@ -138,7 +147,6 @@ fw_split_args(const char *line, char ***argvp, int *argcp, const char **why)
 	return 0;
 nomem:
 	*why = "out of memory";
-fail:
 	free(w);
 	fw_free_args(argv, argc);
 	return -1;

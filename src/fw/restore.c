@@ -148,6 +148,15 @@ restore_line(struct restore *r, char *line)
 
 	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 		line[--n] = '\0';
+	if (strncmp(line, "COMMIT", 6) == 0 && line[6] != '\0' &&
+	    isspace((unsigned char)line[6])) {
+		fw_error(r->d, "'COMMIT' followed by blanks: iptables-restore "
+		    "refuses it (\"Bad argument `COMMIT'\"); remove them");
+		return -1;
+	}
+	/* Other lines may end in blanks (iptables-restore accepts them). */
+	while (n > 0 && isspace((unsigned char)line[n - 1]))
+		line[--n] = '\0';
 	if (strcmp(line, "COMMIT") == 0) {
 		if (r->table < 0) {
 			fw_error(r->d, "COMMIT outside a table block");
@@ -158,17 +167,14 @@ restore_line(struct restore *r, char *line)
 		r->table = -1;
 		return 0;
 	}
-	if (strncmp(line, "COMMIT", 6) == 0 && isspace((unsigned char)line[6])) {
-		fw_error(r->d, "'COMMIT' followed by blanks: iptables-restore "
-		    "refuses it (\"Bad argument `COMMIT'\"); remove them");
-		return -1;
-	}
 	if (line[0] == '*')
 		return table_line(r, line);
 	if (fw_split_args(line, &argv, &argc, &why) == -1) {
 		fw_error(r->d, "%s", why);
 		return -1;
 	}
+	if (why != NULL)
+		fw_warn(r->d, "%s", why);
 	if (argc == 0 || argv[0][0] == '#') {
 		rc = 0;
 		goto out;

@@ -200,7 +200,7 @@ fw_chain_insert(struct fw_chain *c, size_t at, struct fw_rule *r)
 static int
 reach(struct fw_chain *c, unsigned int hook, unsigned int *mask,
     struct fw_chain **stack, size_t depth, struct fw_table *tb,
-    struct fw_diag *d)
+    struct fw_diag *d, unsigned int via)
 {
 	size_t i, j, idx;
 
@@ -208,10 +208,10 @@ reach(struct fw_chain *c, unsigned int hook, unsigned int *mask,
 		;
 	for (i = 0; i < depth; i++)
 		if (stack[i] == c) {
-			d->line = 0;
-			fw_error(d, "chain '%s' jumps back to itself through "
-			    "'%s': loops are refused", c->name,
-			    stack[depth - 1]->name);
+			d->line = via;
+			fw_error(d, "this jump from '%s' back to '%s' makes a "
+			    "loop, which the kernel refuses", stack[depth - 1]->name,
+			    c->name);
 			return -1;
 		}
 	if (mask[idx] & H(hook))
@@ -221,7 +221,7 @@ reach(struct fw_chain *c, unsigned int hook, unsigned int *mask,
 	for (j = 0; j < c->nrules; j++)
 		if (c->rules[j]->dest != NULL &&
 		    reach(c->rules[j]->dest, hook, mask, stack, depth + 1, tb,
-		    d) == -1)
+		    d, c->rules[j]->line) == -1)
 			return -1;
 	return 0;
 }
@@ -295,7 +295,7 @@ fw_ruleset_check(struct fw_ruleset *rs, struct fw_diag *d)
 		for (i = 0; i < tb->nchains; i++) {
 			c = tb->chains[i];
 			if (c->hook >= 0 &&
-			    reach(c, c->hook, mask, stack, 0, tb, d) == -1)
+			    reach(c, c->hook, mask, stack, 0, tb, d, 0) == -1)
 				goto out;
 		}
 		for (i = 0; i < tb->nchains; i++) {

@@ -122,11 +122,12 @@ fw_save(const struct fw_ruleset *rs, FILE *f, bool counters)
 }
 
 /* A string argument as iptables-save 1.8.9 prints it: bare when it is only
- * letters and digits, else in double quotes with " \ ' escaped. */
+ * letters, digits, '-' and '_', else in double quotes with " \ ' escaped
+ * (checked with iptables-save: a-b_c stays bare, a.b is quoted). */
 void
 fw_save_string(FILE *f, const char *s)
 {
-	static const char bare[] = "0123456789abcdefghijklmnopqrstuvwxyz"
+	static const char bare[] = "_-0123456789abcdefghijklmnopqrstuvwxyz"
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 	size_t n = strspn(s, bare);
 

@@ -1,0 +1,24 @@
+# One iptables command per line, applied in order; the result must equal
+# the kernel's iptables-save after the same commands.
+-P INPUT DROP
+--policy FORWARD DROP
+-N vpn
+-N old
+-A INPUT -i lo -j ACCEPT
+-A INPUT -s 10.0.2.1,10.0.2.2 -d 10.0.1.0/24,10.0.3.0/24 -j vpn
+--append INPUT --protocol tcp --destination-port 22 --jump ACCEPT
+-I INPUT -m state --state INVALID -j DROP
+-I INPUT 3 -p udp --dport 53 -j ACCEPT
+-A vpn -m policy --dir in --pol ipsec --mode tunnel --tunnel-dst 198.51.100.1 -j ACCEPT
+-A vpn -j DROP
+-R vpn 2 -j LOG --log-prefix "vpn drop: "
+-A vpn -j DROP
+-D INPUT -p tcp --dport 22 -j ACCEPT
+-D INPUT 2
+-E old older
+-A older -j RETURN
+-F older
+-X older
+-t mangle -A PREROUTING -j MARK --set-mark 1
+-t mangle -Z
+-A OUTPUT ! -o lo -p icmp --icmp-type echo-request -j ACCEPT
