@@ -36,96 +36,105 @@ enum fw_tableid {
 
 /* Diagnostics as "FILE:LINE: error|warning: text", counted. */
 struct fw_diag {
-	FILE		*out;
-	const char	*file;
-	unsigned int	 line;
-	unsigned int	 nerr;
-	unsigned int	 nwarn;
+	FILE	    *out;
+	const char  *file;
+	unsigned int line;
+	unsigned int nerr;
+	unsigned int nwarn;
 };
 
-void	fw_error(struct fw_diag *, const char *, ...)
-	    __attribute__((format(printf, 2, 3)));
-void	fw_warn(struct fw_diag *, const char *, ...)
-	    __attribute__((format(printf, 2, 3)));
+void fw_error(struct fw_diag *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+void fw_warn(struct fw_diag *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* One SA of a security path (xt_policy's view), outermost first. */
-#define FW_SP_MAX	6
+#define FW_SP_MAX 6
 
-enum fw_ipsec_mode {
-	FW_MODE_TRANSPORT,
-	FW_MODE_TUNNEL
-};
+enum fw_ipsec_mode { FW_MODE_TRANSPORT, FW_MODE_TUNNEL };
 
 struct fw_sa {
-	enum fw_ipsec_mode	 mode;
-	uint8_t			 proto;		/* IPPROTO_ESP, _AH, _COMP */
-	struct addr		 tsrc, tdst;	/* tunnel endpoints */
-	uint32_t		 spi;
-	uint32_t		 reqid;
+	enum fw_ipsec_mode mode;
+	uint8_t		   proto; /* IPPROTO_ESP, _AH, _COMP */
+	struct addr	   tsrc, tdst; /* tunnel endpoints */
+	uint32_t	   spi;
+	uint32_t	   reqid;
 };
 
 struct fw_secpath {
-	int		 n;
-	struct fw_sa	 sa[FW_SP_MAX];
+	int	     n;
+	struct fw_sa sa[FW_SP_MAX];
 };
 
+/* Link-layer classes of -m pkttype (PACKET_* of linux/if_packet.h). */
+#define FW_PKTTYPE_UNICAST 0
+#define FW_PKTTYPE_BROADCAST 1
+#define FW_PKTTYPE_MULTICAST 2
+#define FW_PKTTYPE_OTHERHOST 3
+
 struct fw_pkt {
-	enum fw_hook	 hook;
-	char		 in[IFNAMSIZ];
-	char		 out[IFNAMSIZ];
-	struct addr	 src, dst;
-	uint8_t		 proto;
-	uint16_t	 sport, dport;
-	uint8_t		 tcp_flags;
-	int		 icmp_type;	/* -1 when not ICMP */
-	int		 icmp_code;
-	uint32_t	 len;
-	uint8_t		 ttl;
-	uint8_t		 tos;
-	bool		 fragment;	/* a non-first fragment */
-	uint32_t	 mark;
-	bool		 has_mac;
-	uint8_t		 mac[6];
-	uint32_t	 spi;		/* ESP/AH SPI when proto is one */
-	uint16_t	 icmp_id;	/* echo identifier */
-	bool		 has_inner;	/* an ICMP error quoting a header: */
-	uint8_t		 inner_proto;
-	struct addr	 inner_src, inner_dst;
-	uint16_t	 inner_sport, inner_dport;
-	struct fw_secpath ipsec_in;	/* dir in: the path it arrived by */
-	struct fw_secpath ipsec_out;	/* dir out: the SAs that will protect it */
-	bool		 has_ipsec_out;
-	double		 t;
+	enum fw_hook	  hook;
+	char		  in[IFNAMSIZ];
+	char		  out[IFNAMSIZ];
+	struct addr	  src, dst;
+	uint8_t		  proto;
+	uint16_t	  sport, dport;
+	uint8_t		  tcp_flags;
+	int		  icmp_type; /* -1 when not ICMP */
+	int		  icmp_code;
+	uint32_t	  len;
+	uint8_t		  ttl;
+	uint8_t		  tos;
+	bool		  fragment; /* a non-first fragment */
+	uint32_t	  mark;
+	bool		  has_mac;
+	uint8_t		  mac[6];
+	uint32_t	  spi; /* ESP/AH SPI when proto is one */
+	uint16_t	  icmp_id; /* echo identifier */
+	bool		  has_inner; /* an ICMP error quoting a header: */
+	uint8_t		  inner_proto;
+	struct addr	  inner_src, inner_dst;
+	uint16_t	  inner_sport, inner_dport;
+	struct fw_secpath ipsec_in; /* dir in: the path it arrived by */
+	struct fw_secpath ipsec_out; /* dir out: the SAs that will protect it */
+	bool		  has_ipsec_out;
+	double		  t;
+	uint8_t		  pkttype; /* FW_PKTTYPE_*, default unicast */
+	bool		  has_owner; /* a local socket: uid and gid */
+	uint32_t	  uid, gid;
+	uint16_t	  src_type; /* -m addrtype: 1 << RTN_*, default */
+	uint16_t	  dst_type; /* UNICAST */
+	char		  physin[IFNAMSIZ]; /* bridge ports */
+	char		  physout[IFNAMSIZ];
+	bool		  bridged; /* leaves by a bridge port */
 };
 
 struct fw_verdict {
-	char		 verdict[96];	/* ACCEPT, DROP, REJECT(kind) ... */
-	char		 chain[32];
-	int		 rule;		/* 1-based; 0: the chain's policy */
+	char verdict[96]; /* ACCEPT, DROP, REJECT(kind) ... */
+	char chain[32];
+	int  rule; /* 1-based; 0: the chain's policy */
 };
 
 struct fw_ruleset *fw_ruleset_new(void);
-void		 fw_ruleset_free(struct fw_ruleset *);
-int		 fw_restore(struct fw_ruleset *, FILE *, struct fw_diag *);
-int		 fw_restore_opts(struct fw_ruleset *, FILE *, struct fw_diag *,
-		    bool);
-int		 fw_command(struct fw_ruleset *, int, char **,
-		    struct fw_diag *);
-void		 fw_save(const struct fw_ruleset *, FILE *, bool);
-int		 fw_pkt_parse(const char *, struct fw_pkt *, const char **,
-		    char *, size_t);
+void		   fw_ruleset_free(struct fw_ruleset *);
+int		   fw_restore(struct fw_ruleset *, FILE *, struct fw_diag *);
+int  fw_restore_opts(struct fw_ruleset *, FILE *, struct fw_diag *, bool);
+int  fw_command(struct fw_ruleset *, int, char **, struct fw_diag *);
+void fw_save(const struct fw_ruleset *, FILE *, bool);
+int  fw_import(struct fw_ruleset *, FILE *, char **, int, char **, int, bool,
+     struct fw_diag *);
+int  fw_pkt_parse(const char *, struct fw_pkt *, const char **, char *, size_t);
 
 /* The evaluator: one ruleset table, its connection tracking, counters. */
 struct fw_evaluator;
 
-struct fw_evaluator *fw_evaluator_new(struct fw_ruleset *, enum fw_tableid,
-		    size_t);
-void		 fw_evaluator_free(struct fw_evaluator *);
-int		 fw_evaluable(const struct fw_ruleset *, enum fw_tableid,
-		    struct fw_diag *);
-void		 fw_evaluate(struct fw_evaluator *, const struct fw_pkt *,
-		    struct fw_verdict *, FILE *);
-int		 fw_table_byname(const char *);
-int		 fw_ruleset_check(struct fw_ruleset *, struct fw_diag *);
+struct fw_evaluator *fw_evaluator_new(
+    struct fw_ruleset *, enum fw_tableid, size_t);
+void fw_evaluator_free(struct fw_evaluator *);
+int  fw_evaluable(const struct fw_ruleset *, enum fw_tableid, struct fw_diag *);
+void fw_evaluate(
+    struct fw_evaluator *, const struct fw_pkt *, struct fw_verdict *, FILE *);
+int fw_table_byname(const char *);
+int fw_ruleset_check(struct fw_ruleset *, struct fw_diag *);
 
 #endif

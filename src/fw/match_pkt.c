@@ -11,9 +11,9 @@
 
 /* Connection states in the order iptables prints them. */
 static const struct {
-	const char	*name;
-	unsigned int	 bit;
-	bool		 state_ok;	/* -m state accepts it too */
+	const char  *name;
+	unsigned int bit;
+	bool	     state_ok; /* -m state accepts it too */
 } ctstates[] = {
 	{ "INVALID", FW_CT_INVALID, true },
 	{ "NEW", FW_CT_NEW, true },
@@ -24,27 +24,28 @@ static const struct {
 	{ "DNAT", FW_CT_DNAT, false },
 };
 
-#define NCTSTATES	(sizeof(ctstates) / sizeof(ctstates[0]))
+#define NCTSTATES (sizeof(ctstates) / sizeof(ctstates[0]))
 
 static int
-parse_states(struct fw_parse *p, const char *opt, const char *s,
-    bool conntrack, unsigned int *mask)
+parse_states(struct fw_parse *p, const char *opt, const char *s, bool conntrack,
+    unsigned int *mask)
 {
-	char buf[256], *tok, *save = NULL;
+	char   buf[256], *tok, *save = NULL;
 	size_t i;
 
 	snprintf(buf, sizeof(buf), "%s", s);
 	*mask = 0;
 	for (tok = strtok_r(buf, ",", &save); tok != NULL;
-	    tok = strtok_r(NULL, ",", &save)) {
+	     tok = strtok_r(NULL, ",", &save)) {
 		for (i = 0; i < NCTSTATES; i++)
 			if (strcasecmp(tok, ctstates[i].name) == 0 &&
 			    (conntrack || ctstates[i].state_ok))
 				break;
 		if (i == NCTSTATES) {
-			fw_error(p->diag, "%s: bad state '%s' (INVALID, NEW, "
-			    "RELATED, ESTABLISHED, UNTRACKED%s)", opt, tok,
-			    conntrack ? ", SNAT, DNAT" : "");
+			fw_error(p->diag,
+			    "%s: bad state '%s' (INVALID, NEW, "
+			    "RELATED, ESTABLISHED, UNTRACKED%s)",
+			    opt, tok, conntrack ? ", SNAT, DNAT" : "");
 			return -1;
 		}
 		*mask |= ctstates[i].bit;
@@ -60,7 +61,7 @@ static void
 save_states(FILE *f, unsigned int mask)
 {
 	const char *sep = " ";
-	size_t i;
+	size_t	    i;
 
 	for (i = 0; i < NCTSTATES; i++)
 		if (mask & ctstates[i].bit) {
@@ -70,14 +71,12 @@ save_states(FILE *f, unsigned int mask)
 }
 
 struct state {
-	unsigned int	 mask;
-	bool		 inv;
+	unsigned int mask;
+	bool	     inv;
 };
 
-static const struct fw_opt state_opts[] = {
-	{ "state", 0, 1, true },
-	{ NULL, 0, 0, false }
-};
+static const struct fw_opt state_opts[] = { { "state", 0, 1, true },
+	{ NULL, 0, 0, false } };
 
 static int
 state_parse(struct fw_parse *p, void *d, int id, char **args, bool inv)
@@ -120,42 +119,124 @@ state_match(const void *d, const struct fw_pkt *pk, struct fw_eval *ev)
 }
 
 const struct fw_matchdef fw_match_state = {
-	.name = "state", .opts = state_opts, .size = sizeof(struct state),
-	.parse = state_parse, .final = state_final, .save = state_save,
+	.name = "state",
+	.opts = state_opts,
+	.size = sizeof(struct state),
+	.parse = state_parse,
+	.final = state_final,
+	.save = state_save,
 	.match = state_match,
 };
 
-/* conntrack: the state, protocol and original tuple of the connection. */
-enum { C_STATE, C_PROTO, C_OSRC, C_ODST, C_OSPORT, C_ODPORT, C_DIR };
-
-struct conntrack {
-	unsigned int	 given, inv;	/* bits 1 << C_* */
-	unsigned int	 mask;
-	uint8_t		 proto;
-	struct prefix	 osrc, odst;
-	uint16_t	 osport[2], odport[2];
-	bool		 reply;
+/*
+ * conntrack: the connection's state, protocol, tuples, status, expiry and
+ * direction. Options are printed in libxt_conntrack's order, the order of
+ * the enum; addresses keep their host bits, as the kernel compares them
+ * under the mask (conntrack_addrcmp) and iptables-save prints them so.
+ */
+enum {
+	C_STATE,
+	C_PROTO,
+	C_OSRC,
+	C_ODST,
+	C_RSRC,
+	C_RDST,
+	C_OSPORT,
+	C_ODPORT,
+	C_RSPORT,
+	C_RDPORT,
+	C_STATUS,
+	C_EXPIRE,
+	C_DIR,
+	C_N
 };
 
-static const struct fw_opt conntrack_opts[] = {
-	{ "ctstate", C_STATE, 1, true }, { "ctproto", C_PROTO, 1, true },
-	{ "ctorigsrc", C_OSRC, 1, true }, { "ctorigdst", C_ODST, 1, true },
+static const struct fw_opt conntrack_opts[] = { { "ctstate", C_STATE, 1, true },
+	{ "ctproto", C_PROTO, 1, true }, { "ctorigsrc", C_OSRC, 1, true },
+	{ "ctorigdst", C_ODST, 1, true }, { "ctreplsrc", C_RSRC, 1, true },
+	{ "ctrepldst", C_RDST, 1, true },
 	{ "ctorigsrcport", C_OSPORT, 1, true },
 	{ "ctorigdstport", C_ODPORT, 1, true },
-	{ "ctdir", C_DIR, 1, false },
-	{ NULL, 0, 0, false }
+	{ "ctreplsrcport", C_RSPORT, 1, true },
+	{ "ctrepldstport", C_RDPORT, 1, true },
+	{ "ctstatus", C_STATUS, 1, true }, { "ctexpire", C_EXPIRE, 1, true },
+	{ "ctdir", C_DIR, 1, false }, { NULL, 0, 0, false } };
+
+/* Connection status bits in the order iptables prints them. */
+static const struct {
+	const char  *name;
+	unsigned int bit;
+} ctstatus[] = {
+	{ "NONE", 0 },
+	{ "EXPECTED", 1 },
+	{ "SEEN_REPLY", 2 },
+	{ "ASSURED", 4 },
+	{ "CONFIRMED", 8 },
 };
 
-static const char *const ct_optname[] = { "--ctstate", "--ctproto",
-	"--ctorigsrc", "--ctorigdst", "--ctorigsrcport", "--ctorigdstport",
-	"--ctdir" };
+struct conntrack {
+	unsigned int  given, inv; /* bits 1 << C_* */
+	unsigned int  mask; /* --ctstate */
+	unsigned int  status; /* --ctstatus */
+	uint8_t	      proto;
+	struct prefix addr[4]; /* C_OSRC .. C_RDST, unmasked */
+	uint16_t      port[4][2]; /* C_OSPORT .. C_RDPORT */
+	uint32_t      expire[2];
+	bool	      reply;
+};
+
+static int
+parse_ctaddr(
+    struct fw_parse *p, const char *opt, const char *s, struct prefix *out)
+{
+	char	      buf[PREFIX_STRLEN], *slash;
+	struct prefix host;
+	unsigned int  flags;
+	const char   *why;
+
+	if (ipt_prefix_parse(AF_INET, s, out, &flags, &why) == -1) {
+		fw_error(p->diag, "%s '%s': %s", opt, s, why);
+		return -1;
+	}
+	snprintf(buf, sizeof(buf), "%s", s);
+	if ((slash = strrchr(buf, '/')) != NULL)
+		*slash = '\0';
+	if (ipt_prefix_parse(AF_INET, buf, &host, &flags, &why) == 0)
+		out->addr = host.addr;
+	return 0;
+}
+
+static int
+parse_ctstatus(struct fw_parse *p, const char *s, unsigned int *out)
+{
+	char   buf[128], *tok, *save = NULL;
+	size_t i, n = sizeof(ctstatus) / sizeof(ctstatus[0]);
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	*out = 0;
+	for (tok = strtok_r(buf, ",", &save); tok != NULL;
+	     tok = strtok_r(NULL, ",", &save)) {
+		for (i = 0; i < n; i++)
+			if (strcasecmp(tok, ctstatus[i].name) == 0)
+				break;
+		if (i == n) {
+			fw_error(p->diag,
+			    "--ctstatus: bad status '%s' (NONE, "
+			    "EXPECTED, SEEN_REPLY, ASSURED, CONFIRMED)",
+			    tok);
+			return -1;
+		}
+		*out |= ctstatus[i].bit;
+	}
+	return 0;
+}
 
 static int
 conntrack_parse(struct fw_parse *p, void *d, int id, char **args, bool inv)
 {
 	struct conntrack *ct = d;
-	unsigned int flags;
-	const char *why;
+	uintmax_t	  lo, hi;
+	char		  buf[64], *colon;
 
 	ct->given |= 1u << id;
 	ct->inv |= inv ? 1u << id : 0;
@@ -171,17 +252,32 @@ conntrack_parse(struct fw_parse *p, void *d, int id, char **args, bool inv)
 		return 0;
 	case C_OSRC:
 	case C_ODST:
-		if (ipt_prefix_parse(AF_INET, args[0], id == C_OSRC ?
-		    &ct->osrc : &ct->odst, &flags, &why) == -1) {
-			fw_error(p->diag, "%s '%s': %s", ct_optname[id],
-			    args[0], why);
-			return -1;
-		}
-		return 0;
+	case C_RSRC:
+	case C_RDST:
+		return parse_ctaddr(
+		    p, "conntrack address", args[0], &ct->addr[id - C_OSRC]);
 	case C_OSPORT:
 	case C_ODPORT:
-		return fw_parse_ports(p, ct_optname[id], args[0],
-		    id == C_OSPORT ? ct->osport : ct->odport);
+	case C_RSPORT:
+	case C_RDPORT:
+		return fw_parse_ports(
+		    p, "conntrack port", args[0], ct->port[id - C_OSPORT]);
+	case C_STATUS:
+		return parse_ctstatus(p, args[0], &ct->status);
+	case C_EXPIRE:
+		snprintf(buf, sizeof(buf), "%s", args[0]);
+		if ((colon = strchr(buf, ':')) != NULL)
+			*colon++ = '\0';
+		if (ipt_strtoui(buf, 0, UINT32_MAX, &lo) == -1 ||
+		    (colon != NULL &&
+			ipt_strtoui(colon, 0, UINT32_MAX, &hi) == -1)) {
+			fw_error(p->diag, "--ctexpire '%s': SECONDS or MIN:MAX",
+			    args[0]);
+			return -1;
+		}
+		ct->expire[0] = (uint32_t)lo;
+		ct->expire[1] = colon != NULL ? (uint32_t)hi : (uint32_t)lo;
+		return 0;
 	case C_DIR:
 		if (strcasecmp(args[0], "ORIGINAL") != 0 &&
 		    strcasecmp(args[0], "REPLY") != 0) {
@@ -210,25 +306,47 @@ conntrack_final(struct fw_parse *p, void *d)
 static void
 save_ctaddr(FILE *f, const struct prefix *pr)
 {
-	char buf[PREFIX_STRLEN];
+	char a[ADDR_STRLEN];
+	int  len = prefix_len(pr);
 
-	if (prefix_len(pr) == 32)
-		fprintf(f, " %s", addr_ntop(&pr->addr, buf, sizeof(buf)));
+	/* libxt_conntrack prints no mask for /32, and none either for a
+	 * mask with holes (the rule keeps it; iptables-save loses it). */
+	addr_ntop(&pr->addr, a, sizeof(a));
+	if (len == 32 || len < 0)
+		fprintf(f, " %s", a);
 	else
-		fprintf(f, " %s", prefix_ntop(pr, buf, sizeof(buf)));
+		fprintf(f, " %s/%d", a, len);
+}
+
+static void
+save_ctstatus(FILE *f, unsigned int status)
+{
+	const char *sep = " ";
+	size_t	    i;
+
+	if (status == 0) {
+		fputs(" NONE", f);
+		return;
+	}
+	for (i = 1; i < sizeof(ctstatus) / sizeof(ctstatus[0]); i++)
+		if (status & ctstatus[i].bit) {
+			fprintf(f, "%s%s", sep, ctstatus[i].name);
+			sep = ",";
+		}
 }
 
 static void
 conntrack_save(const void *d, FILE *f)
 {
 	const struct conntrack *ct = d;
-	int id;
+	const uint16_t	       *r;
+	int			id;
 
-	for (id = C_STATE; id <= C_DIR; id++) {
+	for (id = 0; id < C_N; id++) {
 		if (!(ct->given & (1u << id)))
 			continue;
-		fprintf(f, "%s %s", ct->inv & (1u << id) ? " !" : "",
-		    ct_optname[id]);
+		fprintf(f, "%s --%s", ct->inv & (1u << id) ? " !" : "",
+		    conntrack_opts[id].name);
 		switch (id) {
 		case C_STATE:
 			save_states(f, ct->mask);
@@ -237,21 +355,28 @@ conntrack_save(const void *d, FILE *f)
 			fprintf(f, " %u", ct->proto);
 			break;
 		case C_OSRC:
-			save_ctaddr(f, &ct->osrc);
-			break;
 		case C_ODST:
-			save_ctaddr(f, &ct->odst);
+		case C_RSRC:
+		case C_RDST:
+			save_ctaddr(f, &ct->addr[id - C_OSRC]);
 			break;
 		case C_OSPORT:
-		case C_ODPORT: {
-			const uint16_t *r = id == C_OSPORT ? ct->osport :
-			    ct->odport;
-
+		case C_ODPORT:
+		case C_RSPORT:
+		case C_RDPORT:
+			r = ct->port[id - C_OSPORT];
 			fprintf(f, " %u", r[0]);
 			if (r[1] != r[0])
 				fprintf(f, ":%u", r[1]);
 			break;
-		}
+		case C_STATUS:
+			save_ctstatus(f, ct->status);
+			break;
+		case C_EXPIRE:
+			fprintf(f, " %u", ct->expire[0]);
+			if (ct->expire[1] != ct->expire[0])
+				fprintf(f, ":%u", ct->expire[1]);
+			break;
 		case C_DIR:
 			fputs(ct->reply ? " REPLY" : " ORIGINAL", f);
 			break;
@@ -275,34 +400,35 @@ conntrack_match(const void *d, const struct fw_pkt *pk, struct fw_eval *ev)
 	return true;
 }
 
+/* The tuples, status and expiry of the entry are not evaluated yet. */
 static const char *
 conntrack_unsupported(const void *d)
 {
 	const struct conntrack *ct = d;
 
-	if (ct->given & (1u << C_OSRC | 1u << C_ODST | 1u << C_OSPORT |
-	    1u << C_ODPORT))
-		return "--ctorigsrc/--ctorigdst/--ctorigsrcport/"
-		    "--ctorigdstport";
+	if (ct->given & ~(1u << C_STATE | 1u << C_PROTO | 1u << C_DIR))
+		return "only --ctstate, --ctproto and --ctdir are evaluated";
 	return NULL;
 }
 
 const struct fw_matchdef fw_match_conntrack = {
-	.name = "conntrack", .opts = conntrack_opts,
-	.size = sizeof(struct conntrack), .parse = conntrack_parse,
-	.final = conntrack_final, .save = conntrack_save,
-	.match = conntrack_match, .unsupported = conntrack_unsupported,
+	.name = "conntrack",
+	.opts = conntrack_opts,
+	.size = sizeof(struct conntrack),
+	.parse = conntrack_parse,
+	.final = conntrack_final,
+	.save = conntrack_save,
+	.match = conntrack_match,
+	.unsupported = conntrack_unsupported,
 };
 
 /* comment: matches always; iptables limits the text to 255 bytes. */
 struct comment {
-	char		 text[256];
+	char text[256];
 };
 
-static const struct fw_opt comment_opts[] = {
-	{ "comment", 0, 1, false },
-	{ NULL, 0, 0, false }
-};
+static const struct fw_opt comment_opts[] = { { "comment", 0, 1, false },
+	{ NULL, 0, 0, false } };
 
 static int
 comment_parse(struct fw_parse *p, void *d, int id, char **args, bool inv)
@@ -336,27 +462,28 @@ always(const void *d, const struct fw_pkt *pk, struct fw_eval *ev)
 }
 
 const struct fw_matchdef fw_match_comment = {
-	.name = "comment", .opts = comment_opts,
-	.size = sizeof(struct comment), .parse = comment_parse,
-	.save = comment_save, .match = always,
+	.name = "comment",
+	.opts = comment_opts,
+	.size = sizeof(struct comment),
+	.parse = comment_parse,
+	.save = comment_save,
+	.match = always,
 };
 
 /* iprange: inclusive address ranges; a reversed one never matches. */
 struct iprange {
-	bool		 has[2], inv[2];
-	struct addr	 lo[2], hi[2];
+	bool	    has[2], inv[2];
+	struct addr lo[2], hi[2];
 };
 
-static const struct fw_opt iprange_opts[] = {
-	{ "src-range", 0, 1, true }, { "dst-range", 1, 1, true },
-	{ NULL, 0, 0, false }
-};
+static const struct fw_opt iprange_opts[] = { { "src-range", 0, 1, true },
+	{ "dst-range", 1, 1, true }, { NULL, 0, 0, false } };
 
 static int
 iprange_parse(struct fw_parse *p, void *d, int id, char **args, bool inv)
 {
 	struct iprange *ir = d;
-	char buf[64], *dash;
+	char		buf[64], *dash;
 
 	snprintf(buf, sizeof(buf), "%s", args[0]);
 	if ((dash = strchr(buf, '-')) != NULL)
@@ -368,8 +495,10 @@ iprange_parse(struct fw_parse *p, void *d, int id, char **args, bool inv)
 		return -1;
 	}
 	if (addr_cmp(&ir->lo[id], &ir->hi[id]) > 0)
-		fw_warn(p->diag, "--%s-range %s is reversed and will never "
-		    "match", id ? "dst" : "src", args[0]);
+		fw_warn(p->diag,
+		    "--%s-range %s is reversed and will never "
+		    "match",
+		    id ? "dst" : "src", args[0]);
 	ir->has[id] = true;
 	ir->inv[id] = inv;
 	return 0;
@@ -379,30 +508,32 @@ static void
 iprange_save(const void *d, FILE *f)
 {
 	const struct iprange *ir = d;
-	char a[ADDR_STRLEN], b[ADDR_STRLEN];
-	int i;
+	char		      a[ADDR_STRLEN], b[ADDR_STRLEN];
+	int		      i;
 
 	for (i = 0; i < 2; i++)
 		if (ir->has[i])
-			fprintf(f, "%s --%s-range %s-%s", ir->inv[i] ? " !" : "",
-			    i ? "dst" : "src", addr_ntop(&ir->lo[i], a,
-			    sizeof(a)), addr_ntop(&ir->hi[i], b, sizeof(b)));
+			fprintf(f, "%s --%s-range %s-%s",
+			    ir->inv[i] ? " !" : "", i ? "dst" : "src",
+			    addr_ntop(&ir->lo[i], a, sizeof(a)),
+			    addr_ntop(&ir->hi[i], b, sizeof(b)));
 }
 
 static bool
 iprange_match(const void *d, const struct fw_pkt *pk, struct fw_eval *ev)
 {
 	const struct iprange *ir = d;
-	const struct addr *a;
-	bool in;
-	int i;
+	const struct addr    *a;
+	bool		      in;
+	int		      i;
 
 	(void)ev;
 	for (i = 0; i < 2; i++) {
 		if (!ir->has[i])
 			continue;
 		a = i ? &pk->dst : &pk->src;
-		in = addr_cmp(a, &ir->lo[i]) >= 0 && addr_cmp(a, &ir->hi[i]) <= 0;
+		in = addr_cmp(a, &ir->lo[i]) >= 0 &&
+		    addr_cmp(a, &ir->hi[i]) <= 0;
 		if (in == ir->inv[i])
 			return false;
 	}
@@ -410,21 +541,22 @@ iprange_match(const void *d, const struct fw_pkt *pk, struct fw_eval *ev)
 }
 
 const struct fw_matchdef fw_match_iprange = {
-	.name = "iprange", .opts = iprange_opts,
-	.size = sizeof(struct iprange), .parse = iprange_parse,
-	.save = iprange_save, .match = iprange_match,
+	.name = "iprange",
+	.opts = iprange_opts,
+	.size = sizeof(struct iprange),
+	.parse = iprange_parse,
+	.save = iprange_save,
+	.match = iprange_match,
 };
 
 /* length: the IP total length, MIN or MIN:MAX. */
 struct length {
-	uint16_t	 r[2];
-	bool		 inv, given;
+	uint16_t r[2];
+	bool	 inv, given;
 };
 
-static const struct fw_opt length_opts[] = {
-	{ "length", 0, 1, true },
-	{ NULL, 0, 0, false }
-};
+static const struct fw_opt length_opts[] = { { "length", 0, 1, true },
+	{ NULL, 0, 0, false } };
 
 static int
 length_parse(struct fw_parse *p, void *d, int id, char **args, bool inv)
@@ -434,7 +566,8 @@ length_parse(struct fw_parse *p, void *d, int id, char **args, bool inv)
 	(void)id;
 	l->inv = inv;
 	l->given = true;
-	return fw_parse_ports(p, "--length", args[0], l->r);
+	/* libxt_length takes a reversed range; it never matches. */
+	return fw_parse_range(p, "--length", args[0], l->r, true);
 }
 
 static int
@@ -467,27 +600,29 @@ length_match(const void *d, const struct fw_pkt *pk, struct fw_eval *ev)
 }
 
 const struct fw_matchdef fw_match_length = {
-	.name = "length", .opts = length_opts, .size = sizeof(struct length),
-	.parse = length_parse, .final = length_final, .save = length_save,
+	.name = "length",
+	.opts = length_opts,
+	.size = sizeof(struct length),
+	.parse = length_parse,
+	.final = length_final,
+	.save = length_save,
 	.match = length_match,
 };
 
 /* mark: (packet mark & mask) == value. */
 struct mark {
-	uint32_t	 value, mask;
-	bool		 inv, given;
+	uint32_t value, mask;
+	bool	 inv, given;
 };
 
-static const struct fw_opt mark_opts[] = {
-	{ "mark", 0, 1, true },
-	{ NULL, 0, 0, false }
-};
+static const struct fw_opt mark_opts[] = { { "mark", 0, 1, true },
+	{ NULL, 0, 0, false } };
 
 int
 fw_parse_mark(struct fw_parse *p, const char *opt, const char *s,
     uint32_t *value, uint32_t *mask)
 {
-	char buf[64], *slash;
+	char	  buf[64], *slash;
 	uintmax_t v, m = UINT32_MAX;
 
 	snprintf(buf, sizeof(buf), "%s", s);
@@ -495,8 +630,10 @@ fw_parse_mark(struct fw_parse *p, const char *opt, const char *s,
 		*slash++ = '\0';
 	if (ipt_strtoui(buf, 0, UINT32_MAX, &v) == -1 ||
 	    (slash != NULL && ipt_strtoui(slash, 0, UINT32_MAX, &m) == -1)) {
-		fw_error(p->diag, "%s '%s': VALUE or VALUE/MASK, 32-bit "
-		    "numbers", opt, s);
+		fw_error(p->diag,
+		    "%s '%s': VALUE or VALUE/MASK, 32-bit "
+		    "numbers",
+		    opt, s);
 		return -1;
 	}
 	*value = (uint32_t)v;
@@ -545,30 +682,34 @@ mark_match(const void *d, const struct fw_pkt *pk, struct fw_eval *ev)
 }
 
 const struct fw_matchdef fw_match_mark = {
-	.name = "mark", .opts = mark_opts, .size = sizeof(struct mark),
-	.parse = mark_parse, .final = mark_final, .save = mark_save,
+	.name = "mark",
+	.opts = mark_opts,
+	.size = sizeof(struct mark),
+	.parse = mark_parse,
+	.final = mark_final,
+	.save = mark_save,
 	.match = mark_match,
 };
 
 /* mac: the source MAC of an Ethernet frame; not in OUTPUT/POSTROUTING. */
 struct mac {
-	uint8_t		 a[6];
-	bool		 inv, given;
+	uint8_t a[6];
+	bool	inv, given;
 };
 
-static const struct fw_opt mac_opts[] = {
-	{ "mac-source", 0, 1, true },
-	{ NULL, 0, 0, false }
-};
+static const struct fw_opt mac_opts[] = { { "mac-source", 0, 1, true },
+	{ NULL, 0, 0, false } };
 
 int
 fw_parse_mac(const char *s, uint8_t mac[6])
 {
 	unsigned int b[6];
-	int i, n = 0;
+	int	     i, n = 0;
 
-	if (strlen(s) != 17 || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%n", &b[0],
-	    &b[1], &b[2], &b[3], &b[4], &b[5], &n) != 6 || n != 17)
+	if (strlen(s) != 17 ||
+	    sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%n", &b[0], &b[1], &b[2], &b[3],
+		&b[4], &b[5], &n) != 6 ||
+	    n != 17)
 		return -1;
 	for (i = 0; i < 6; i++) {
 		if (!isxdigit((unsigned char)s[3 * i]) ||
@@ -625,8 +766,12 @@ mac_match(const void *d, const struct fw_pkt *pk, struct fw_eval *ev)
 }
 
 const struct fw_matchdef fw_match_mac = {
-	.name = "mac", .opts = mac_opts, .size = sizeof(struct mac),
+	.name = "mac",
+	.opts = mac_opts,
+	.size = sizeof(struct mac),
 	.hooks = 1u << FW_PREROUTING | 1u << FW_INPUT | 1u << FW_FORWARD,
-	.parse = mac_parse, .final = mac_final, .save = mac_save,
+	.parse = mac_parse,
+	.final = mac_final,
+	.save = mac_save,
 	.match = mac_match,
 };

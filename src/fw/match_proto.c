@@ -13,11 +13,11 @@
 /* "P", "P:Q", "P:" (to 65535) or ":Q" (from 0); numbers only. A reversed
  * range is refused unless reversed_ok (libxt_udp accepts one: it never
  * matches). */
-static int
-parse_ports(struct fw_parse *p, const char *opt, const char *s,
+int
+fw_parse_range(struct fw_parse *p, const char *opt, const char *s,
     uint16_t range[2], bool reversed_ok)
 {
-	char buf[32], *colon;
+	char	  buf[32], *colon;
 	uintmax_t lo = 0, hi = 65535;
 
 	snprintf(buf, sizeof(buf), "%s", s);
@@ -25,11 +25,12 @@ parse_ports(struct fw_parse *p, const char *opt, const char *s,
 		*colon++ = '\0';
 	if ((buf[0] != '\0' && ipt_strtoui(buf, 0, 65535, &lo) == -1) ||
 	    (colon != NULL && *colon != '\0' &&
-	    ipt_strtoui(colon, 0, 65535, &hi) == -1) ||
+		ipt_strtoui(colon, 0, 65535, &hi) == -1) ||
 	    (colon == NULL && buf[0] == '\0')) {
-		fw_error(p->diag, "%s '%s': invalid port or range (numbers "
-		    "0-65535, 'P:Q'; service names are not looked up)", opt,
-		    s);
+		fw_error(p->diag,
+		    "%s '%s': invalid port or range (numbers "
+		    "0-65535, 'P:Q'; service names are not looked up)",
+		    opt, s);
 		return -1;
 	}
 	if (colon == NULL)
@@ -44,16 +45,16 @@ parse_ports(struct fw_parse *p, const char *opt, const char *s,
 }
 
 int
-fw_parse_ports(struct fw_parse *p, const char *opt, const char *s,
-    uint16_t range[2])
+fw_parse_ports(
+    struct fw_parse *p, const char *opt, const char *s, uint16_t range[2])
 {
-	return parse_ports(p, opt, s, range, false);
+	return fw_parse_range(p, opt, s, range, false);
 }
 
 static void
 save_ports(FILE *f, const char *opt, const uint16_t r[2], bool inv)
 {
-	if (r[0] == 0 && r[1] == 65535 && !inv)
+	if (r[0] == 0 && r[1] == 65535)
 		return;
 	fprintf(f, "%s %s %u", inv ? " !" : "", opt, r[0]);
 	if (r[1] != r[0])
@@ -68,51 +69,52 @@ in_range(uint16_t v, const uint16_t r[2], bool inv)
 
 /* tcp and udp share the port part. */
 struct tcpudp {
-	uint16_t	 spts[2], dpts[2];
-	bool		 inv_s, inv_d;
-	uint8_t		 fmask, fcmp;
-	bool		 inv_f, has_f;
-	uint8_t		 option;
-	bool		 has_opt, inv_opt;
+	uint16_t spts[2], dpts[2];
+	bool	 has_s, has_d;
+	bool	 inv_s, inv_d;
+	uint8_t	 fmask, fcmp;
+	bool	 inv_f, has_f;
+	uint8_t	 option;
+	bool	 has_opt, inv_opt;
 };
 
 enum { T_SPORT, T_DPORT, T_FLAGS, T_SYN, T_OPTION };
 
-static const struct fw_opt tcp_opts[] = {
-	{ "sport", T_SPORT, 1, true }, { "source-port", T_SPORT, 1, true },
-	{ "dport", T_DPORT, 1, true },
+static const struct fw_opt tcp_opts[] = { { "sport", T_SPORT, 1, true },
+	{ "source-port", T_SPORT, 1, true }, { "dport", T_DPORT, 1, true },
 	{ "destination-port", T_DPORT, 1, true },
 	{ "tcp-flags", T_FLAGS, 2, true }, { "syn", T_SYN, 0, true },
-	{ "tcp-option", T_OPTION, 1, true },
-	{ NULL, 0, 0, false }
-};
+	{ "tcp-option", T_OPTION, 1, true }, { NULL, 0, 0, false } };
 
-static const struct fw_opt udp_opts[] = {
-	{ "sport", T_SPORT, 1, true }, { "source-port", T_SPORT, 1, true },
-	{ "dport", T_DPORT, 1, true },
-	{ "destination-port", T_DPORT, 1, true },
-	{ NULL, 0, 0, false }
-};
+static const struct fw_opt udp_opts[] = { { "sport", T_SPORT, 1, true },
+	{ "source-port", T_SPORT, 1, true }, { "dport", T_DPORT, 1, true },
+	{ "destination-port", T_DPORT, 1, true }, { NULL, 0, 0, false } };
 
 /* libxt_tcp's names, in the order its printer walks them. */
 static const struct {
-	const char	*name;
-	uint8_t		 bits;
+	const char *name;
+	uint8_t	    bits;
 } tcp_flags[] = {
-	{ "FIN", 0x01 }, { "SYN", 0x02 }, { "RST", 0x04 }, { "PSH", 0x08 },
-	{ "ACK", 0x10 }, { "URG", 0x20 }, { "ALL", 0x3f }, { "NONE", 0 },
+	{ "FIN", 0x01 },
+	{ "SYN", 0x02 },
+	{ "RST", 0x04 },
+	{ "PSH", 0x08 },
+	{ "ACK", 0x10 },
+	{ "URG", 0x20 },
+	{ "ALL", 0x3f },
+	{ "NONE", 0 },
 };
 
 int
 fw_parse_tcp_flags(const char *s, uint8_t *out)
 {
-	char buf[128], *tok, *save = NULL;
+	char   buf[128], *tok, *save = NULL;
 	size_t i;
 
 	snprintf(buf, sizeof(buf), "%s", s);
 	*out = 0;
 	for (tok = strtok_r(buf, ",", &save); tok != NULL;
-	    tok = strtok_r(NULL, ",", &save)) {
+	     tok = strtok_r(NULL, ",", &save)) {
 		for (i = 0; i < sizeof(tcp_flags) / sizeof(tcp_flags[0]); i++)
 			if (strcasecmp(tok, tcp_flags[i].name) == 0)
 				break;
@@ -126,7 +128,7 @@ fw_parse_tcp_flags(const char *s, uint8_t *out)
 void
 fw_save_tcp_flags(FILE *f, uint8_t v)
 {
-	bool any = false;
+	bool   any = false;
 	size_t i;
 
 	fputc(' ', f);
@@ -149,29 +151,33 @@ tcp_parse(struct fw_parse *p, void *d, int id, char **args, bool inv)
 	switch (id) {
 	case T_SPORT:
 		t->inv_s = inv;
+		t->has_s = true;
 		return fw_parse_ports(p, "--sport", args[0], t->spts);
 	case T_DPORT:
 		t->inv_d = inv;
+		t->has_d = true;
 		return fw_parse_ports(p, "--dport", args[0], t->dpts);
 	case T_FLAGS:
 	case T_SYN:
 		if (t->has_f) {
-			fw_error(p->diag, "only one of --tcp-flags and --syn "
+			fw_error(p->diag,
+			    "only one of --tcp-flags and --syn "
 			    "may be given");
 			return -1;
 		}
 		t->has_f = true;
 		t->inv_f = inv;
 		if (id == T_SYN) {
-			t->fmask = 0x17;	/* FIN,SYN,RST,ACK */
+			t->fmask = 0x17; /* FIN,SYN,RST,ACK */
 			t->fcmp = 0x02;
 			return 0;
 		}
 		if (fw_parse_tcp_flags(args[0], &t->fmask) == -1 ||
 		    fw_parse_tcp_flags(args[1], &t->fcmp) == -1) {
-			fw_error(p->diag, "--tcp-flags '%s' '%s': unknown flag "
-			    "(FIN SYN RST PSH ACK URG ALL NONE)", args[0],
-			    args[1]);
+			fw_error(p->diag,
+			    "--tcp-flags '%s' '%s': unknown flag "
+			    "(FIN SYN RST PSH ACK URG ALL NONE)",
+			    args[0], args[1]);
 			return -1;
 		}
 		return 0;
@@ -179,8 +185,10 @@ tcp_parse(struct fw_parse *p, void *d, int id, char **args, bool inv)
 		uintmax_t v;
 
 		if (ipt_strtoui(args[0], 1, 255, &v) == -1) {
-			fw_error(p->diag, "--tcp-option '%s': a number from 1 "
-			    "to 255", args[0]);
+			fw_error(p->diag,
+			    "--tcp-option '%s': a number from 1 "
+			    "to 255",
+			    args[0]);
 			return -1;
 		}
 		t->option = (uint8_t)v;
@@ -192,18 +200,37 @@ tcp_parse(struct fw_parse *p, void *d, int id, char **args, bool inv)
 	return -1;
 }
 
+/*
+ * Port ranges as iptables-save (nf_tables) prints them back: none given is
+ * the full range; the full range, negated or not, disappears; a negated
+ * range from 0 becomes the rest (! 0:53 is 54:65535). All mean the same.
+ */
+static void
+normalize_ports(uint16_t r[2], bool given, bool *inv)
+{
+	if (!given || (r[0] == 0 && r[1] == 65535)) {
+		r[0] = 0;
+		r[1] = 65535;
+		*inv = false;
+	} else if (*inv && r[0] == 0 && r[1] > 0) {
+		r[0] = r[1] + 1;
+		r[1] = 65535;
+		*inv = false;
+	}
+}
+
 static int
 tcpudp_final(struct fw_parse *p, void *d, uint8_t proto, const char *name)
 {
 	struct tcpudp *t = d;
 
-	if (t->spts[1] == 0 && !t->inv_s)
-		t->spts[1] = 65535;
-	if (t->dpts[1] == 0 && !t->inv_d)
-		t->dpts[1] = 65535;
+	normalize_ports(t->spts, t->has_s, &t->inv_s);
+	normalize_ports(t->dpts, t->has_d, &t->inv_d);
+	if (t->has_f && t->fmask == 0 && !t->inv_f)
+		t->has_f = false; /* NONE NONE: always true */
 	if (p->rule->proto != proto || (p->rule->inv & FW_INV_PROTO)) {
-		fw_error(p->diag, "-m %s needs -p %s (without '!')", name,
-		    name);
+		fw_error(
+		    p->diag, "-m %s needs -p %s (without '!')", name, name);
 		return -1;
 	}
 	return 0;
@@ -228,9 +255,10 @@ tcp_save(const void *d, FILE *f)
 
 	save_ports(f, "--sport", t->spts, t->inv_s);
 	save_ports(f, "--dport", t->dpts, t->inv_d);
+	/* libxt_tcp's order puts the option before the flags. */
 	if (t->has_opt)
-		fprintf(f, "%s --tcp-option %u", t->inv_opt ? " !" : "",
-		    t->option);
+		fprintf(
+		    f, "%s --tcp-option %u", t->inv_opt ? " !" : "", t->option);
 	if (t->has_f) {
 		fprintf(f, "%s --tcp-flags", t->inv_f ? " !" : "");
 		fw_save_tcp_flags(f, t->fmask);
@@ -258,10 +286,63 @@ udp_parse(struct fw_parse *p, void *d, int id, char **args, bool inv)
 
 	if (id == T_SPORT || id == T_DPORT) {
 		*(id == T_SPORT ? &t->inv_s : &t->inv_d) = inv;
-		return parse_ports(p, id == T_SPORT ? "--sport" : "--dport",
+		*(id == T_SPORT ? &t->has_s : &t->has_d) = true;
+		return fw_parse_range(p, id == T_SPORT ? "--sport" : "--dport",
 		    args[0], id == T_SPORT ? t->spts : t->dpts, true);
 	}
 	return tcp_parse(p, d, id, args, inv);
+}
+
+/*
+ * iptables-nft turns a tcp or udp match into native nftables expressions,
+ * and prints all of a rule's native ones back as one match at the first
+ * one's place; a later port or flag given again replaces the earlier. A
+ * tcp match with --tcp-option, or with no option at all, stays an
+ * xtables match where it is (all checked against iptables-save).
+ */
+static bool
+full(const uint16_t r[2])
+{
+	return r[0] == 0 && r[1] == 65535;
+}
+
+/* Whether a tcp or udp match is native: it has an expression (ports that
+ * are not the full range, flags that are not NONE NONE) and no option. */
+static bool
+native(const struct tcpudp *t)
+{
+	return !t->has_opt && (!full(t->spts) || !full(t->dpts) || t->has_f);
+}
+
+static int
+tcpudp_merge(struct fw_parse *p, void *into, const void *from)
+{
+	struct tcpudp	    *a = into;
+	const struct tcpudp *b = from;
+
+	if (!native(a) || !native(b))
+		return -1;
+	if ((!full(a->spts) && !full(b->spts)) ||
+	    (!full(a->dpts) && !full(b->dpts)) || (a->has_f && b->has_f))
+		fw_warn(p->diag,
+		    "a repeated -m tcp/-m udp replaces ports or "
+		    "flags given before: iptables (nf_tables) merges them "
+		    "into one match");
+	if (!full(b->spts)) {
+		memcpy(a->spts, b->spts, sizeof(a->spts));
+		a->inv_s = b->inv_s;
+	}
+	if (!full(b->dpts)) {
+		memcpy(a->dpts, b->dpts, sizeof(a->dpts));
+		a->inv_d = b->inv_d;
+	}
+	if (b->has_f) {
+		a->fmask = b->fmask;
+		a->fcmp = b->fcmp;
+		a->inv_f = b->inv_f;
+		a->has_f = true;
+	}
+	return 0;
 }
 
 static const char *
@@ -270,25 +351,36 @@ tcp_unsupported(const void *d)
 	const struct tcpudp *t = d;
 
 	return t->has_opt ? "--tcp-option (packets carry no TCP options)" :
-	    NULL;
+			    NULL;
 }
 
 const struct fw_matchdef fw_match_tcp = {
-	.name = "tcp", .opts = tcp_opts, .size = sizeof(struct tcpudp),
-	.parse = tcp_parse, .final = tcp_final, .save = tcp_save,
-	.match = tcpudp_match, .unsupported = tcp_unsupported,
+	.name = "tcp",
+	.opts = tcp_opts,
+	.size = sizeof(struct tcpudp),
+	.parse = tcp_parse,
+	.final = tcp_final,
+	.save = tcp_save,
+	.match = tcpudp_match,
+	.unsupported = tcp_unsupported,
+	.merge = tcpudp_merge,
 };
 
 const struct fw_matchdef fw_match_udp = {
-	.name = "udp", .opts = udp_opts, .size = sizeof(struct tcpudp),
-	.parse = udp_parse, .final = udp_final, .save = tcp_save,
+	.name = "udp",
+	.opts = udp_opts,
+	.size = sizeof(struct tcpudp),
+	.parse = udp_parse,
+	.final = udp_final,
+	.save = tcp_save,
 	.match = tcpudp_match,
+	.merge = tcpudp_merge,
 };
 
 /* ICMP types by name, as libxt_icmp lists them (RFC 792 and successors). */
 static const struct {
-	const char	*name;
-	uint8_t		 type, lo, hi;
+	const char *name;
+	uint8_t	    type, lo, hi;
 } icmp_names[] = {
 	{ "any", 0xff, 0, 0xff },
 	{ "echo-reply", 0, 0, 0xff },
@@ -330,23 +422,21 @@ static const struct {
 };
 
 struct icmp {
-	uint8_t		 type, code[2];
-	bool		 inv;
-	bool		 given;
+	uint8_t type, code[2];
+	bool	inv;
+	bool	given;
 };
 
-static const struct fw_opt icmp_opts[] = {
-	{ "icmp-type", 0, 1, true },
-	{ NULL, 0, 0, false }
-};
+static const struct fw_opt icmp_opts[] = { { "icmp-type", 0, 1, true },
+	{ NULL, 0, 0, false } };
 
 static int
 icmp_parse(struct fw_parse *p, void *d, int id, char **args, bool inv)
 {
 	struct icmp *ic = d;
-	char buf[64], *slash;
-	uintmax_t t, c;
-	size_t i;
+	char	     buf[64], *slash;
+	uintmax_t    t, c;
+	size_t	     i;
 
 	(void)id;
 	ic->inv = inv;
@@ -363,8 +453,10 @@ icmp_parse(struct fw_parse *p, void *d, int id, char **args, bool inv)
 		*slash++ = '\0';
 	if (ipt_strtoui(buf, 0, 255, &t) == -1 ||
 	    (slash != NULL && ipt_strtoui(slash, 0, 255, &c) == -1)) {
-		fw_error(p->diag, "--icmp-type '%s': not a type name, TYPE or "
-		    "TYPE/CODE", args[0]);
+		fw_error(p->diag,
+		    "--icmp-type '%s': not a type name, TYPE or "
+		    "TYPE/CODE",
+		    args[0]);
 		return -1;
 	}
 	ic->type = (uint8_t)t;
@@ -408,57 +500,59 @@ static bool
 icmp_match(const void *d, const struct fw_pkt *pk, struct fw_eval *ev)
 {
 	const struct icmp *ic = d;
-	bool m;
+	bool		   m;
 
 	(void)ev;
 	if (pk->fragment || pk->icmp_type < 0)
 		return false;
-	m = ic->type == 0xff || (pk->icmp_type == ic->type &&
-	    pk->icmp_code >= ic->code[0] && pk->icmp_code <= ic->code[1]);
+	m = ic->type == 0xff ||
+	    (pk->icmp_type == ic->type && pk->icmp_code >= ic->code[0] &&
+		pk->icmp_code <= ic->code[1]);
 	return m != ic->inv;
 }
 
 const struct fw_matchdef fw_match_icmp = {
-	.name = "icmp", .opts = icmp_opts, .size = sizeof(struct icmp),
-	.parse = icmp_parse, .final = icmp_final, .save = icmp_save,
+	.name = "icmp",
+	.opts = icmp_opts,
+	.size = sizeof(struct icmp),
+	.parse = icmp_parse,
+	.final = icmp_final,
+	.save = icmp_save,
 	.match = icmp_match,
 };
 
 /* multiport (revision 1): up to 15 ports, a range counting as two. */
-#define MP_MAX	15
+#define MP_MAX 15
 
 struct multiport {
-	int		 which;		/* M_SRC, M_DST, M_ANY */
-	bool		 inv;
-	int		 n;
-	uint16_t	 port[MP_MAX];
-	bool		 range[MP_MAX];	/* port[i]:port[i+1] */
+	int	 which; /* M_SRC, M_DST, M_ANY */
+	bool	 inv;
+	int	 n;
+	uint16_t port[MP_MAX];
+	bool	 range[MP_MAX]; /* port[i]:port[i+1] */
 };
 
 enum { M_SRC, M_DST, M_ANY };
 
-static const struct fw_opt multiport_opts[] = {
-	{ "sports", M_SRC, 1, true }, { "source-ports", M_SRC, 1, true },
-	{ "dports", M_DST, 1, true },
-	{ "destination-ports", M_DST, 1, true },
-	{ "ports", M_ANY, 1, true },
-	{ NULL, 0, 0, false }
-};
+static const struct fw_opt multiport_opts[] = { { "sports", M_SRC, 1, true },
+	{ "source-ports", M_SRC, 1, true }, { "dports", M_DST, 1, true },
+	{ "destination-ports", M_DST, 1, true }, { "ports", M_ANY, 1, true },
+	{ NULL, 0, 0, false } };
 
 static int multiport_proto_check(struct fw_parse *);
 
-static const char *const mp_optname[] = { "--sports", "--dports",
-	"--ports" };
+static const char *const mp_optname[] = { "--sports", "--dports", "--ports" };
 
 static int
 multiport_parse(struct fw_parse *p, void *d, int id, char **args, bool inv)
 {
 	struct multiport *mp = d;
-	char buf[512], *tok, *save = NULL;
-	uint16_t r[2];
+	char		  buf[512], *tok, *save = NULL;
+	uint16_t	  r[2];
 
 	if (mp->n > 0) {
-		fw_error(p->diag, "multiport takes only one of --sports, "
+		fw_error(p->diag,
+		    "multiport takes only one of --sports, "
 		    "--dports and --ports");
 		return -1;
 	}
@@ -470,12 +564,13 @@ multiport_parse(struct fw_parse *p, void *d, int id, char **args, bool inv)
 	mp->inv = inv;
 	snprintf(buf, sizeof(buf), "%s", args[0]);
 	for (tok = strtok_r(buf, ",", &save); tok != NULL;
-	    tok = strtok_r(NULL, ",", &save)) {
+	     tok = strtok_r(NULL, ",", &save)) {
 		if (fw_parse_ports(p, mp_optname[id], tok, r) == -1)
 			return -1;
 		if (mp->n + (r[0] != r[1] || strchr(tok, ':') ? 2 : 1) >
 		    MP_MAX) {
-			fw_error(p->diag, "%s '%s': too many ports specified "
+			fw_error(p->diag,
+			    "%s '%s': too many ports specified "
 			    "(at most %d, a range counts twice)",
 			    mp_optname[id], args[0], MP_MAX);
 			return -1;
@@ -495,9 +590,11 @@ multiport_proto_check(struct fw_parse *p)
 {
 	uint8_t pr = p->rule->proto;
 
-	if ((pr != IPPROTO_TCP && pr != IPPROTO_UDP && pr != 132 &&
-	    pr != 33 && pr != 136) || (p->rule->inv & FW_INV_PROTO)) {
-		fw_error(p->diag, "multiport needs -p tcp, udp, udplite, sctp "
+	if ((pr != IPPROTO_TCP && pr != IPPROTO_UDP && pr != 132 && pr != 33 &&
+		pr != 136) ||
+	    (p->rule->inv & FW_INV_PROTO)) {
+		fw_error(p->diag,
+		    "multiport needs -p tcp, udp, udplite, sctp "
 		    "or dccp before it");
 		return -1;
 	}
@@ -510,7 +607,8 @@ multiport_final(struct fw_parse *p, void *d)
 	struct multiport *mp = d;
 
 	if (mp->n == 0) {
-		fw_error(p->diag, "multiport needs --sports, --dports or "
+		fw_error(p->diag,
+		    "multiport needs --sports, --dports or "
 		    "--ports");
 		return -1;
 	}
@@ -521,7 +619,7 @@ static void
 multiport_save(const void *d, FILE *f)
 {
 	const struct multiport *mp = d;
-	int i;
+	int			i;
 
 	fprintf(f, "%s %s ", mp->inv ? " !" : "", mp_optname[mp->which]);
 	for (i = 0; i < mp->n; i++) {
@@ -535,9 +633,9 @@ static bool
 multiport_match(const void *d, const struct fw_pkt *pk, struct fw_eval *ev)
 {
 	const struct multiport *mp = d;
-	uint16_t lo, hi;
-	bool m = false;
-	int i;
+	uint16_t		lo, hi;
+	bool			m = false;
+	int			i;
 
 	(void)ev;
 	if (pk->fragment)
@@ -555,8 +653,11 @@ multiport_match(const void *d, const struct fw_pkt *pk, struct fw_eval *ev)
 }
 
 const struct fw_matchdef fw_match_multiport = {
-	.name = "multiport", .opts = multiport_opts,
-	.size = sizeof(struct multiport), .parse = multiport_parse,
-	.final = multiport_final, .save = multiport_save,
+	.name = "multiport",
+	.opts = multiport_opts,
+	.size = sizeof(struct multiport),
+	.parse = multiport_parse,
+	.final = multiport_final,
+	.save = multiport_save,
 	.match = multiport_match,
 };

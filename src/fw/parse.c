@@ -11,59 +11,75 @@
 #include "fw_int.h"
 
 enum {
-	O_APPEND = 1, O_INSERT, O_DELETE, O_REPLACE, O_NEWCHAIN, O_DELCHAIN,
-	O_FLUSH, O_ZERO, O_POLICY, O_RENAME, O_TABLE,
-	O_SRC, O_DST, O_IIF, O_OIF, O_PROTO, O_FRAG, O_JUMP, O_GOTO, O_MATCH,
-	O_COUNTERS, O_IGNORE, O_IPV4, O_IPV6,
+	O_APPEND = 1,
+	O_INSERT,
+	O_DELETE,
+	O_REPLACE,
+	O_NEWCHAIN,
+	O_DELCHAIN,
+	O_FLUSH,
+	O_ZERO,
+	O_POLICY,
+	O_RENAME,
+	O_TABLE,
+	O_SRC,
+	O_DST,
+	O_IIF,
+	O_OIF,
+	O_PROTO,
+	O_FRAG,
+	O_JUMP,
+	O_GOTO,
+	O_MATCH,
+	O_COUNTERS,
+	O_IGNORE,
+	O_IPV4,
+	O_IPV6,
 };
 
 /* nargs -1: an optional argument (one that does not start with '-' or
  * '!'); -2: one argument and an optional second (-I CHAIN [NUM]). */
-static const struct fw_opt base_opts[] = {
-	{ "A", O_APPEND, 1, false }, { "append", O_APPEND, 1, false },
-	{ "I", O_INSERT, -2, false }, { "insert", O_INSERT, -2, false },
-	{ "D", O_DELETE, -2, false }, { "delete", O_DELETE, -2, false },
-	{ "R", O_REPLACE, 2, false }, { "replace", O_REPLACE, 2, false },
-	{ "N", O_NEWCHAIN, 1, false }, { "new-chain", O_NEWCHAIN, 1, false },
-	{ "X", O_DELCHAIN, -1, false },
-	{ "delete-chain", O_DELCHAIN, -1, false },
-	{ "F", O_FLUSH, -1, false }, { "flush", O_FLUSH, -1, false },
-	{ "Z", O_ZERO, -1, false }, { "zero", O_ZERO, -1, false },
-	{ "P", O_POLICY, 2, false }, { "policy", O_POLICY, 2, false },
-	{ "E", O_RENAME, 2, false }, { "rename-chain", O_RENAME, 2, false },
-	{ "t", O_TABLE, 1, false }, { "table", O_TABLE, 1, false },
-	{ "s", O_SRC, 1, true }, { "source", O_SRC, 1, true },
-	{ "src", O_SRC, 1, true },
+static const struct fw_opt base_opts[] = { { "A", O_APPEND, 1, false },
+	{ "append", O_APPEND, 1, false }, { "I", O_INSERT, -2, false },
+	{ "insert", O_INSERT, -2, false }, { "D", O_DELETE, -2, false },
+	{ "delete", O_DELETE, -2, false }, { "R", O_REPLACE, 2, false },
+	{ "replace", O_REPLACE, 2, false }, { "N", O_NEWCHAIN, 1, false },
+	{ "new-chain", O_NEWCHAIN, 1, false }, { "X", O_DELCHAIN, -1, false },
+	{ "delete-chain", O_DELCHAIN, -1, false }, { "F", O_FLUSH, -1, false },
+	{ "flush", O_FLUSH, -1, false }, { "Z", O_ZERO, -1, false },
+	{ "zero", O_ZERO, -1, false }, { "P", O_POLICY, 2, false },
+	{ "policy", O_POLICY, 2, false }, { "E", O_RENAME, 2, false },
+	{ "rename-chain", O_RENAME, 2, false }, { "t", O_TABLE, 1, false },
+	{ "table", O_TABLE, 1, false }, { "s", O_SRC, 1, true },
+	{ "source", O_SRC, 1, true }, { "src", O_SRC, 1, true },
 	{ "d", O_DST, 1, true }, { "destination", O_DST, 1, true },
-	{ "dst", O_DST, 1, true },
-	{ "i", O_IIF, 1, true }, { "in-interface", O_IIF, 1, true },
-	{ "o", O_OIF, 1, true }, { "out-interface", O_OIF, 1, true },
-	{ "p", O_PROTO, 1, true }, { "protocol", O_PROTO, 1, true },
-	{ "f", O_FRAG, 0, true }, { "fragment", O_FRAG, 0, true },
-	{ "j", O_JUMP, 1, false }, { "jump", O_JUMP, 1, false },
-	{ "g", O_GOTO, 1, false }, { "goto", O_GOTO, 1, false },
-	{ "m", O_MATCH, 1, false }, { "match", O_MATCH, 1, false },
-	{ "c", O_COUNTERS, 2, false }, { "set-counters", O_COUNTERS, 2, false },
-	{ "w", O_IGNORE, -1, false }, { "wait", O_IGNORE, -1, false },
-	{ "v", O_IGNORE, 0, false }, { "verbose", O_IGNORE, 0, false },
-	{ "4", O_IPV4, 0, false }, { "ipv4", O_IPV4, 0, false },
-	{ "6", O_IPV6, 0, false }, { "ipv6", O_IPV6, 0, false },
-	{ NULL, 0, 0, false }
-};
+	{ "dst", O_DST, 1, true }, { "i", O_IIF, 1, true },
+	{ "in-interface", O_IIF, 1, true }, { "o", O_OIF, 1, true },
+	{ "out-interface", O_OIF, 1, true }, { "p", O_PROTO, 1, true },
+	{ "protocol", O_PROTO, 1, true }, { "f", O_FRAG, 0, true },
+	{ "fragment", O_FRAG, 0, true }, { "j", O_JUMP, 1, false },
+	{ "jump", O_JUMP, 1, false }, { "g", O_GOTO, 1, false },
+	{ "goto", O_GOTO, 1, false }, { "m", O_MATCH, 1, false },
+	{ "match", O_MATCH, 1, false }, { "c", O_COUNTERS, 2, false },
+	{ "set-counters", O_COUNTERS, 2, false }, { "w", O_IGNORE, -1, false },
+	{ "wait", O_IGNORE, -1, false }, { "v", O_IGNORE, 0, false },
+	{ "verbose", O_IGNORE, 0, false }, { "4", O_IPV4, 0, false },
+	{ "ipv4", O_IPV4, 0, false }, { "6", O_IPV6, 0, false },
+	{ "ipv6", O_IPV6, 0, false }, { NULL, 0, 0, false } };
 
-#define MAXADDRS	256
+#define MAXADDRS 256
 
 struct cmd {
-	int		 op;
-	const char	*chain;
-	const char	*arg2;		/* -I/-D/-R number, -P target, -E */
-	const char	*srcs, *dsts;
-	struct fw_rule	*rule;
-	bool		 has_spec;	/* any rule option given */
-	bool		 explicit_table;
-	enum fw_tableid	 table;
-	const char	*target_opt;	/* the -j/-g that named the target */
-	unsigned int	 seen;		/* base options given, 1 << O_* */
+	int		op;
+	const char     *chain;
+	const char     *arg2; /* -I/-D/-R number, -P target, -E */
+	const char     *srcs, *dsts;
+	struct fw_rule *rule;
+	bool		has_spec; /* any rule option given */
+	bool		explicit_table;
+	enum fw_tableid table;
+	const char     *target_opt; /* the -j/-g that named the target */
+	unsigned int	seen; /* base options given, 1 << O_* */
 };
 
 static const struct fw_opt *
@@ -96,8 +112,10 @@ set_iface(struct fw_parse *p, char *dst, const char *arg, const char *opt)
 	/* xtables_parse_interface: at most IFNAMSIZ-1 bytes, no '/' or
 	 * blanks. */
 	if (n == 0 || n >= IFNAMSIZ) {
-		fw_error(p->diag, "interface name '%s' for %s must be 1 to %d "
-		    "characters", arg, opt, IFNAMSIZ - 1);
+		fw_error(p->diag,
+		    "interface name '%s' for %s must be 1 to %d "
+		    "characters",
+		    arg, opt, IFNAMSIZ - 1);
 		return -1;
 	}
 	for (i = 0; i < n; i++)
@@ -113,7 +131,7 @@ set_iface(struct fw_parse *p, char *dst, const char *arg, const char *opt)
 static int
 add_match(struct fw_parse *p, const struct fw_matchdef *def)
 {
-	struct fw_rule *r = p->rule;
+	struct fw_rule	*r = p->rule;
 	struct fw_match *m;
 
 	if ((m = reallocarray(r->m, r->nm + 1, sizeof(*m))) == NULL)
@@ -131,18 +149,22 @@ static int
 set_target(struct fw_parse *p, struct cmd *c, const char *name, bool go,
     const char *opt)
 {
-	struct fw_rule *r = p->rule;
+	struct fw_rule		  *r = p->rule;
 	const struct fw_targetdef *def;
 
 	if (c->target_opt != NULL) {
-		fw_error(p->diag, "%s %s: a rule has one target, and %s "
-		    "already gave one", opt, name, c->target_opt);
+		fw_error(p->diag,
+		    "%s %s: a rule has one target, and %s "
+		    "already gave one",
+		    opt, name, c->target_opt);
 		return -1;
 	}
 	c->target_opt = opt;
 	if (strlen(name) > FW_CHAIN_NAMEMAX - 1) {
-		fw_error(p->diag, "target or chain name '%s' is too long "
-		    "(at most %d characters)", name, FW_CHAIN_NAMEMAX - 1);
+		fw_error(p->diag,
+		    "target or chain name '%s' is too long "
+		    "(at most %d characters)",
+		    name, FW_CHAIN_NAMEMAX - 1);
 		return -1;
 	}
 	if (!go && (def = fw_target_find(name)) != NULL) {
@@ -153,8 +175,10 @@ set_target(struct fw_parse *p, struct cmd *c, const char *name, bool go,
 		return 0;
 	}
 	if (fw_chain_find(p->rs, p->table, name) == NULL) {
-		fw_error(p->diag, "%s %s: no such target, and no chain of that "
-		    "name in table %s", opt, name, fw_table_names[p->table]);
+		fw_error(p->diag,
+		    "%s %s: no such target, and no chain of that "
+		    "name in table %s",
+		    opt, name, fw_table_names[p->table]);
 		return -1;
 	}
 	snprintf(r->jump, sizeof(r->jump), "%s", name);
@@ -188,9 +212,9 @@ static int
 base_option(struct fw_parse *p, struct cmd *c, const struct fw_opt *o,
     char **args, int nargs, bool inv, const char *opt)
 {
-	struct fw_rule *r = p->rule;
+	struct fw_rule		 *r = p->rule;
 	const struct fw_matchdef *md;
-	int t;
+	int			  t;
 
 	if (o->id >= O_SRC && o->id <= O_COUNTERS)
 		c->has_spec = true;
@@ -226,8 +250,10 @@ base_option(struct fw_parse *p, struct cmd *c, const struct fw_opt *o,
 			return -1;
 		}
 		if ((t = fw_table_byname(args[0])) == -1) {
-			fw_error(p->diag, "no table '%s' (filter, nat, mangle, "
-			    "raw and security exist)", args[0]);
+			fw_error(p->diag,
+			    "no table '%s' (filter, nat, mangle, "
+			    "raw and security exist)",
+			    args[0]);
 			return -1;
 		}
 		c->explicit_table = true;
@@ -246,7 +272,7 @@ base_option(struct fw_parse *p, struct cmd *c, const struct fw_opt *o,
 	case O_OIF:
 		r->inv |= inv ? (o->id == O_IIF ? FW_INV_IIF : FW_INV_OIF) : 0;
 		if (set_iface(p, o->id == O_IIF ? r->iif : r->oif, args[0],
-		    opt) == -1)
+			opt) == -1)
 			return -1;
 		/* "+" is any interface; iptables-save leaves it out. */
 		if (strcmp(args[0], "+") == 0 && !inv)
@@ -258,7 +284,8 @@ base_option(struct fw_parse *p, struct cmd *c, const struct fw_opt *o,
 			return -1;
 		}
 		if (r->proto == 0 && inv) {
-			fw_error(p->diag, "rule would never match protocol "
+			fw_error(p->diag,
+			    "rule would never match protocol "
 			    "('! -p all')");
 			return -1;
 		}
@@ -279,17 +306,20 @@ base_option(struct fw_parse *p, struct cmd *c, const struct fw_opt *o,
 		}
 		return add_match(p, md);
 	case O_COUNTERS:
-		if (ipt_strtoui(args[0], 0, UINT64_MAX, (uintmax_t *)&r->pkts) ==
-		    -1 || ipt_strtoui(args[1], 0, UINT64_MAX,
-		    (uintmax_t *)&r->bytes) == -1) {
+		if (ipt_strtoui(
+			args[0], 0, UINT64_MAX, (uintmax_t *)&r->pkts) == -1 ||
+		    ipt_strtoui(
+			args[1], 0, UINT64_MAX, (uintmax_t *)&r->bytes) == -1) {
 			fw_error(p->diag, "%s: invalid counters '%s %s'", opt,
 			    args[0], args[1]);
 			return -1;
 		}
 		return 0;
 	case O_IPV6:
-		fw_error(p->diag, "%s: this ruleset is IPv4 (iptables); IPv6 "
-		    "rules are not supported yet", opt);
+		fw_error(p->diag,
+		    "%s: this ruleset is IPv4 (iptables); IPv6 "
+		    "rules are not supported yet",
+		    opt);
 		return -1;
 	default:
 		return 0;
@@ -300,19 +330,20 @@ base_option(struct fw_parse *p, struct cmd *c, const struct fw_opt *o,
 static int
 parse_args(struct fw_parse *p, struct cmd *c, int argc, char **argv)
 {
-	const struct fw_opt *o;
-	char *name, *eq, *attached[1], **args, opt[64];
-	void *data;
-	bool inv = false;
-	size_t len;
-	int i, n, mi, loaded;
+	const struct fw_opt	 *o;
+	char			 *name, *eq, *attached[1], **args, opt[64];
+	void			 *data;
+	bool			  inv = false;
+	size_t			  len;
+	int			  i, n, mi, loaded;
 	const struct fw_matchdef *md;
 
 	for (i = 0; i < argc; i++) {
 		name = argv[i];
 		if (strcmp(name, "!") == 0) {
 			if (inv) {
-				fw_error(p->diag, "multiple ! flags not "
+				fw_error(p->diag,
+				    "multiple ! flags not "
 				    "allowed");
 				return -1;
 			}
@@ -322,8 +353,9 @@ parse_args(struct fw_parse *p, struct cmd *c, int argc, char **argv)
 		if (name[0] != '-' || name[1] == '\0') {
 			fw_error(p->diag, "bad argument '%s'%s", name,
 			    i > 0 && argv[i - 1][0] == '-' ?
-			    " (is the option before it missing a value, or "
-			    "does it take fewer?)" : "");
+				" (is the option before it missing a value, or "
+				"does it take fewer?)" :
+				"");
 			return -1;
 		}
 		eq = NULL;
@@ -337,17 +369,17 @@ parse_args(struct fw_parse *p, struct cmd *c, int argc, char **argv)
 			name += 1;
 			len = 1;
 			if (name[1] != '\0')
-				eq = name;	/* -s10.0.0.1 */
+				eq = name; /* -s10.0.0.1 */
 		}
-		snprintf(opt, sizeof(opt), "%s%.*s", argv[i][1] == '-' ? "--" :
-		    "-", (int)(len > 40 ? 40 : len), name);
+		snprintf(opt, sizeof(opt), "%s%.*s",
+		    argv[i][1] == '-' ? "--" : "-", (int)(len > 40 ? 40 : len),
+		    name);
 		data = NULL;
 		mi = -2;
 		for (loaded = 0;; loaded = 1) {
 			if ((o = opt_lookup(base_opts, name, len)) != NULL)
 				break;
-			if (module_opt(p->rule, name, len, &o, &data, &mi) ==
-			    0)
+			if (module_opt(p->rule, name, len, &o, &data, &mi) == 0)
 				break;
 			/* Implicit loading of the protocol's match, once. */
 			md = fw_match_proto(p->rule->proto);
@@ -355,9 +387,11 @@ parse_args(struct fw_parse *p, struct cmd *c, int argc, char **argv)
 			    (p->rule->inv & FW_INV_PROTO)) {
 				fw_error(p->diag, "unknown option '%s'%s", opt,
 				    md == NULL && p->rule->proto == 0 &&
-				    argv[i][1] == '-' ? " (a protocol match "
-				    "needs -p first, or a -m that provides "
-				    "it)" : "");
+					    argv[i][1] == '-' ?
+					" (a protocol match "
+					"needs -p first, or a -m that provides "
+					"it)" :
+					"");
 				return -1;
 			}
 			if (add_match(p, md) == -1)
@@ -400,7 +434,8 @@ parse_args(struct fw_parse *p, struct cmd *c, int argc, char **argv)
 			return -1;
 		}
 		if (n > 0 && strcmp(args[0], "!") == 0) {
-			fw_error(p->diag, "%s ! %s: this old form of negation is "
+			fw_error(p->diag,
+			    "%s ! %s: this old form of negation is "
 			    "refused by iptables 1.8; write ! %s %s",
 			    opt, n > 1 || i + 1 >= argc ? "..." : argv[i + 1],
 			    opt, i + 1 < argc ? argv[i + 1] : "...");
@@ -420,18 +455,48 @@ parse_args(struct fw_parse *p, struct cmd *c, int argc, char **argv)
 			if (mi >= 0)
 				p->rule->m[mi].seen |= 1ull << o->id;
 			if ((mi >= 0 ? p->rule->m[mi].def->parse :
-			    p->rule->tdef->parse)(p, data, o->id, args, inv) ==
-			    -1)
+				       p->rule->tdef->parse)(
+				p, data, o->id, args, inv) == -1)
 				return -1;
 		}
 		inv = false;
 	}
 	if (inv) {
-		fw_error(p->diag, "'!' at the end of the line negates "
+		fw_error(p->diag,
+		    "'!' at the end of the line negates "
 		    "nothing");
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * Merge a later instance of a match into an earlier one where the module
+ * says so (iptables-nft prints repeated native tcp and udp matches as
+ * one); after each instance's final, on the normalized options.
+ */
+static void
+merge_matches(struct fw_parse *p)
+{
+	struct fw_rule *r = p->rule;
+	size_t		i, j;
+
+	for (i = 1; i < r->nm; i++) {
+		if (r->m[i].def->merge == NULL)
+			continue;
+		for (j = 0; j < i; j++)
+			if (r->m[j].def == r->m[i].def &&
+			    r->m[i].def->merge(p, r->m[j].data, r->m[i].data) ==
+				0)
+				break;
+		if (j == i)
+			continue;
+		free(r->m[i].data);
+		memmove(
+		    &r->m[i], &r->m[i + 1], (r->nm - i - 1) * sizeof(*r->m));
+		r->nm--;
+		i--;
+	}
 }
 
 /* Module checks that need all options (a required option, a protocol). */
@@ -439,12 +504,13 @@ static int
 finish_rule(struct fw_parse *p)
 {
 	struct fw_rule *r = p->rule;
-	size_t i;
+	size_t		i;
 
 	for (i = 0; i < r->nm; i++)
 		if (r->m[i].def->final != NULL &&
 		    r->m[i].def->final(p, r->m[i].data) == -1)
 			return -1;
+	merge_matches(p);
 	if (r->tdef != NULL && r->tdef->final != NULL &&
 	    r->tdef->final(p, r->tdata) == -1)
 		return -1;
@@ -469,10 +535,10 @@ static int
 parse_addrs(struct fw_parse *p, const char *list, const char *opt,
     struct prefix *out, size_t *n)
 {
-	char *copy, *tok, *save = NULL, buf[PREFIX_STRLEN];
-	const char *why;
+	char	    *copy, *tok, *save = NULL, buf[PREFIX_STRLEN];
+	const char  *why;
 	unsigned int flags;
-	int rc = -1;
+	int	     rc = -1;
 
 	*n = 0;
 	if (list == NULL) {
@@ -483,7 +549,7 @@ parse_addrs(struct fw_parse *p, const char *list, const char *opt,
 	if ((copy = strdup(list)) == NULL)
 		return -1;
 	for (tok = strtok_r(copy, ",", &save); tok != NULL;
-	    tok = strtok_r(NULL, ",", &save)) {
+	     tok = strtok_r(NULL, ",", &save)) {
 		if (*n == MAXADDRS) {
 			fw_error(p->diag, "%s: more than %d addresses", opt,
 			    MAXADDRS);
@@ -495,9 +561,10 @@ parse_addrs(struct fw_parse *p, const char *list, const char *opt,
 			goto out;
 		}
 		if (flags & PREFIX_HOSTBITS)
-			fw_warn(p->diag, "%s '%s' has host bits set; it means "
-			    "%s", opt, tok, prefix_ntop(&out[*n], buf,
-			    sizeof(buf)));
+			fw_warn(p->diag,
+			    "%s '%s' has host bits set; it means "
+			    "%s",
+			    opt, tok, prefix_ntop(&out[*n], buf, sizeof(buf)));
 		(*n)++;
 	}
 	if (*n == 0) {
@@ -514,7 +581,7 @@ static struct fw_rule *
 rule_clone(const struct fw_rule *r)
 {
 	struct fw_rule *n;
-	size_t i, sz;
+	size_t		i, sz;
 
 	if ((n = calloc(1, sizeof(*n))) == NULL)
 		return NULL;
@@ -547,9 +614,9 @@ fail:
 static char *
 rule_text(const struct fw_rule *r)
 {
-	char *buf = NULL;
+	char  *buf = NULL;
 	size_t len = 0;
-	FILE *f;
+	FILE  *f;
 
 	if ((f = open_memstream(&buf, &len)) == NULL)
 		return NULL;
@@ -572,9 +639,9 @@ remove_rule(struct fw_chain *ch, size_t k)
 static int
 delete_spec(struct fw_parse *p, struct fw_chain *ch, struct fw_rule *r)
 {
-	char *want, *have;
+	char  *want, *have;
 	size_t k;
-	int rc = -1;
+	int    rc = -1;
 
 	want = rule_text(r);
 	fw_rule_free(r);
@@ -588,8 +655,7 @@ delete_spec(struct fw_parse *p, struct fw_chain *ch, struct fw_rule *r)
 	}
 	free(want);
 	if (rc == -1)
-		fw_error(p->diag, "-D %s: no such rule in the chain",
-		    ch->name);
+		fw_error(p->diag, "-D %s: no such rule in the chain", ch->name);
 	return rc;
 }
 
@@ -628,8 +694,10 @@ static bool
 valid_chain_name(struct fw_parse *p, const char *name)
 {
 	if (strlen(name) > FW_CHAIN_NAMEMAX - 1) {
-		fw_error(p->diag, "chain name '%s' is too long (must be under "
-		    "%d chars)", name, FW_CHAIN_NAMEMAX);
+		fw_error(p->diag,
+		    "chain name '%s' is too long (must be under "
+		    "%d chars)",
+		    name, FW_CHAIN_NAMEMAX);
 		return false;
 	}
 	if (name[0] == '\0' || name[0] == '-' || name[0] == '!' ||
@@ -641,16 +709,17 @@ valid_chain_name(struct fw_parse *p, const char *name)
 }
 
 static bool
-chain_referenced(const struct fw_ruleset *rs, enum fw_tableid t,
-    const char *name)
+chain_referenced(
+    const struct fw_ruleset *rs, enum fw_tableid t, const char *name)
 {
 	const struct fw_table *tb = &rs->t[t];
-	size_t i, j;
+	size_t		       i, j;
 
 	for (i = 0; i < tb->nchains; i++)
 		for (j = 0; j < tb->chains[i]->nrules; j++)
 			if ((tb->chains[i]->rules[j]->action == FW_ACT_JUMP ||
-			    tb->chains[i]->rules[j]->action == FW_ACT_GOTO) &&
+				tb->chains[i]->rules[j]->action ==
+				    FW_ACT_GOTO) &&
 			    strcmp(tb->chains[i]->rules[j]->jump, name) == 0)
 				return true;
 	return false;
@@ -660,7 +729,7 @@ static int
 del_chain(struct fw_parse *p, struct fw_chain *ch)
 {
 	struct fw_table *tb = &p->rs->t[p->table];
-	size_t i;
+	size_t		 i;
 
 	if (ch->nrules > 0) {
 		fw_error(p->diag, "chain '%s' is not empty", ch->name);
@@ -696,19 +765,19 @@ chain_cmd(struct fw_parse *p, struct cmd *c)
 {
 	struct fw_table *tb = &p->rs->t[p->table];
 	struct fw_chain *ch = NULL;
-	size_t i;
+	size_t		 i;
 
 	if (c->chain != NULL && c->op != O_NEWCHAIN &&
-	    (ch = need_chain(p, c->chain, c->op != O_DELCHAIN &&
-	    c->op != O_RENAME)) == NULL)
+	    (ch = need_chain(p, c->chain,
+		 c->op != O_DELCHAIN && c->op != O_RENAME)) == NULL)
 		return -1;
 	switch (c->op) {
 	case O_NEWCHAIN:
 		if (!valid_chain_name(p, c->chain))
 			return -1;
 		if (fw_chain_find(p->rs, p->table, c->chain) != NULL) {
-			fw_error(p->diag, "chain '%s' already exists",
-			    c->chain);
+			fw_error(
+			    p->diag, "chain '%s' already exists", c->chain);
 			return -1;
 		}
 		return fw_chain_new(p->rs, p->table, c->chain) ? 0 : -1;
@@ -738,14 +807,18 @@ chain_cmd(struct fw_parse *p, struct cmd *c)
 		return 0;
 	case O_POLICY:
 		if (ch->hook == -1) {
-			fw_error(p->diag, "-P %s: only built-in chains have a "
-			    "policy", c->chain);
+			fw_error(p->diag,
+			    "-P %s: only built-in chains have a "
+			    "policy",
+			    c->chain);
 			return -1;
 		}
 		if (strcmp(c->arg2, "ACCEPT") != 0 &&
 		    strcmp(c->arg2, "DROP") != 0) {
-			fw_error(p->diag, "-P %s %s: a policy is ACCEPT or "
-			    "DROP", c->chain, c->arg2);
+			fw_error(p->diag,
+			    "-P %s %s: a policy is ACCEPT or "
+			    "DROP",
+			    c->chain, c->arg2);
 			return -1;
 		}
 		ch->policy_accept = strcmp(c->arg2, "ACCEPT") == 0;
@@ -754,8 +827,7 @@ chain_cmd(struct fw_parse *p, struct cmd *c)
 		if (!valid_chain_name(p, c->arg2))
 			return -1;
 		if (fw_chain_find(p->rs, p->table, c->arg2) != NULL) {
-			fw_error(p->diag, "chain '%s' already exists",
-			    c->arg2);
+			fw_error(p->diag, "chain '%s' already exists", c->arg2);
 			return -1;
 		}
 		for (i = 0; i < tb->nchains; i++) {
@@ -763,7 +835,7 @@ chain_cmd(struct fw_parse *p, struct cmd *c)
 
 			for (j = 0; j < tb->chains[i]->nrules; j++)
 				if (strcmp(tb->chains[i]->rules[j]->jump,
-				    ch->name) == 0)
+					ch->name) == 0)
 					snprintf(tb->chains[i]->rules[j]->jump,
 					    sizeof(ch->name), "%s", c->arg2);
 		}
@@ -778,13 +850,15 @@ chain_cmd(struct fw_parse *p, struct cmd *c)
 static int
 check_ifaces(struct fw_parse *p, const struct fw_chain *ch)
 {
-	if (p->rule->oif[0] != '\0' && (strcmp(ch->name, "INPUT") == 0 ||
-	    strcmp(ch->name, "PREROUTING") == 0)) {
+	if (p->rule->oif[0] != '\0' &&
+	    (strcmp(ch->name, "INPUT") == 0 ||
+		strcmp(ch->name, "PREROUTING") == 0)) {
 		fw_error(p->diag, "can't use -o with %s", ch->name);
 		return -1;
 	}
-	if (p->rule->iif[0] != '\0' && (strcmp(ch->name, "OUTPUT") == 0 ||
-	    strcmp(ch->name, "POSTROUTING") == 0)) {
+	if (p->rule->iif[0] != '\0' &&
+	    (strcmp(ch->name, "OUTPUT") == 0 ||
+		strcmp(ch->name, "POSTROUTING") == 0)) {
 		fw_error(p->diag, "can't use -i with %s", ch->name);
 		return -1;
 	}
@@ -795,11 +869,11 @@ check_ifaces(struct fw_parse *p, const struct fw_chain *ch)
 static int
 rule_cmd(struct fw_parse *p, struct cmd *c)
 {
-	struct prefix *srcs = NULL, *dsts = NULL;
+	struct prefix	*srcs = NULL, *dsts = NULL;
 	struct fw_chain *ch;
-	struct fw_rule *r;
-	size_t ns, nd, i, j, at = 0, num = 0;
-	int rc = -1;
+	struct fw_rule	*r;
+	size_t		 ns, nd, i, j, at = 0, num = 0;
+	int		 rc = -1;
 
 	if ((ch = need_chain(p, c->chain, true)) == NULL)
 		return -1;
@@ -825,19 +899,23 @@ rule_cmd(struct fw_parse *p, struct cmd *c)
 		goto out;
 	if (((p->rule->inv & FW_INV_SRC) && ns > 1) ||
 	    ((p->rule->inv & FW_INV_DST) && nd > 1)) {
-		fw_error(p->diag, "! not allowed with multiple source or "
+		fw_error(p->diag,
+		    "! not allowed with multiple source or "
 		    "destination IP addresses");
 		goto out;
 	}
 	if (((p->rule->inv & FW_INV_SRC) && prefix_is_any(&srcs[0])) ||
 	    ((p->rule->inv & FW_INV_DST) && prefix_is_any(&dsts[0]))) {
-		fw_error(p->diag, "'! -s/-d 0.0.0.0/0' can never match; the "
+		fw_error(p->diag,
+		    "'! -s/-d 0.0.0.0/0' can never match; the "
 		    "kernel refuses it");
 		goto out;
 	}
 	if (c->op == O_REPLACE && ns * nd != 1) {
-		fw_error(p->diag, "-R replaces one rule; the addresses given "
-		    "make %zu", ns * nd);
+		fw_error(p->diag,
+		    "-R replaces one rule; the addresses given "
+		    "make %zu",
+		    ns * nd);
 		goto out;
 	}
 	at = c->op == O_APPEND ? ch->nrules : num > 0 ? num - 1 : 0;
@@ -878,8 +956,8 @@ fw_command_in(struct fw_ruleset *rs, int table, int argc, char **argv,
     struct fw_diag *d, unsigned int line)
 {
 	struct fw_parse p = { .diag = d, .rs = rs };
-	struct cmd c = { 0 };
-	int rc = -1;
+	struct cmd	c = { 0 };
+	int		rc = -1;
 
 	if ((p.rule = calloc(1, sizeof(*p.rule))) == NULL)
 		return -1;
@@ -891,7 +969,8 @@ fw_command_in(struct fw_ruleset *rs, int table, int argc, char **argv,
 	if (parse_args(&p, &c, argc, argv) == -1)
 		goto out;
 	if (c.explicit_table && table >= 0) {
-		fw_error(d, "-t cannot be used inside a restore file; the "
+		fw_error(d,
+		    "-t cannot be used inside a restore file; the "
 		    "table is the one of the last '*' line");
 		goto out;
 	}
@@ -899,13 +978,15 @@ fw_command_in(struct fw_ruleset *rs, int table, int argc, char **argv,
 	if (fw_table_init(rs, c.table) == -1)
 		goto out;
 	if (c.op == 0) {
-		fw_error(d, "no command given (-A, -I, -D, -R, -N, -X, -F, "
+		fw_error(d,
+		    "no command given (-A, -I, -D, -R, -N, -X, -F, "
 		    "-Z, -P or -E)");
 		goto out;
 	}
 	if (c.has_spec && c.op != O_APPEND && c.op != O_INSERT &&
 	    c.op != O_REPLACE && !(c.op == O_DELETE && c.arg2 == NULL)) {
-		fw_error(d, "rule options given to a command that takes "
+		fw_error(d,
+		    "rule options given to a command that takes "
 		    "none");
 		goto out;
 	}

@@ -1,7 +1,8 @@
 /*
  * Packet lines of `moatctl fw eval`: blank-separated key=value pairs, '#'
  * starts a comment. The keys are those of DESIGN.md's contract plus a few
- * compatible ones (ttl, tos, frag, icmp-id, inner); see moatctl(8).
+ * compatible ones (ttl, tos, frag, icmp-id, inner, pkttype, uid, gid,
+ * src-type, dst-type, physin, physout, bridged); see moatctl(8).
  */
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -11,29 +12,79 @@
 #include "fw_int.h"
 
 enum {
-	K_HOOK, K_IN, K_OUT, K_SRC, K_DST, K_PROTO, K_SPORT, K_DPORT, K_FLAGS,
-	K_T, K_LEN, K_MAC, K_ICMP, K_IPSEC, K_IPSEC_OUT, K_MARK, K_SPI, K_TTL,
-	K_TOS, K_FRAG, K_ICMPID, K_INNER,
+	K_HOOK,
+	K_IN,
+	K_OUT,
+	K_SRC,
+	K_DST,
+	K_PROTO,
+	K_SPORT,
+	K_DPORT,
+	K_FLAGS,
+	K_T,
+	K_LEN,
+	K_MAC,
+	K_ICMP,
+	K_IPSEC,
+	K_IPSEC_OUT,
+	K_MARK,
+	K_SPI,
+	K_TTL,
+	K_TOS,
+	K_FRAG,
+	K_ICMPID,
+	K_INNER,
+	K_PKTTYPE,
+	K_UID,
+	K_GID,
+	K_SRCTYPE,
+	K_DSTTYPE,
+	K_PHYSIN,
+	K_PHYSOUT,
+	K_BRIDGED,
 };
 
 static const char *const keys[] = {
-	[K_HOOK] = "hook", [K_IN] = "in", [K_OUT] = "out", [K_SRC] = "src",
-	[K_DST] = "dst", [K_PROTO] = "proto", [K_SPORT] = "sport",
-	[K_DPORT] = "dport", [K_FLAGS] = "flags", [K_T] = "t", [K_LEN] = "len",
-	[K_MAC] = "mac", [K_ICMP] = "icmp", [K_IPSEC] = "ipsec",
-	[K_IPSEC_OUT] = "ipsec-out", [K_MARK] = "mark", [K_SPI] = "spi",
-	[K_TTL] = "ttl", [K_TOS] = "tos", [K_FRAG] = "frag",
-	[K_ICMPID] = "icmp-id", [K_INNER] = "inner",
+	[K_HOOK] = "hook",
+	[K_IN] = "in",
+	[K_OUT] = "out",
+	[K_SRC] = "src",
+	[K_DST] = "dst",
+	[K_PROTO] = "proto",
+	[K_SPORT] = "sport",
+	[K_DPORT] = "dport",
+	[K_FLAGS] = "flags",
+	[K_T] = "t",
+	[K_LEN] = "len",
+	[K_MAC] = "mac",
+	[K_ICMP] = "icmp",
+	[K_IPSEC] = "ipsec",
+	[K_IPSEC_OUT] = "ipsec-out",
+	[K_MARK] = "mark",
+	[K_SPI] = "spi",
+	[K_TTL] = "ttl",
+	[K_TOS] = "tos",
+	[K_FRAG] = "frag",
+	[K_ICMPID] = "icmp-id",
+	[K_INNER] = "inner",
+	[K_PKTTYPE] = "pkttype",
+	[K_UID] = "uid",
+	[K_GID] = "gid",
+	[K_SRCTYPE] = "src-type",
+	[K_DSTTYPE] = "dst-type",
+	[K_PHYSIN] = "physin",
+	[K_PHYSOUT] = "physout",
+	[K_BRIDGED] = "bridged",
 };
 
-#define NKEYS	(sizeof(keys) / sizeof(keys[0]))
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
 /* TCP flags by letter, as tcpdump prints them (plus U, E, C). */
 static int
 parse_flags(const char *s, uint8_t *out)
 {
 	static const char letters[] = "FSRPAUEC";
-	const char *c;
+	const char	 *c;
 
 	*out = 0;
 	if (strcmp(s, "-") == 0 || strcasecmp(s, "none") == 0)
@@ -56,13 +107,13 @@ parse_num(const char *s, uintmax_t max, uintmax_t *v)
 static int
 parse_sa(char *s, struct fw_sa *sa, const char **why)
 {
-	char *f[5], *gt, *save = NULL;
+	char	 *f[5], *gt, *save = NULL;
 	uintmax_t v;
-	int n = 0, i;
+	int	  n = 0, i;
 
 	memset(sa, 0, sizeof(*sa));
 	for (f[n] = strtok_r(s, ":", &save); f[n] != NULL && n < 4;
-	    f[++n] = strtok_r(NULL, ":", &save))
+	     f[++n] = strtok_r(NULL, ":", &save))
 		;
 	if (n < 3) {
 		*why = "an SA is MODE:PROTO:SRC>DST[:spi=N][:reqid=N]";
@@ -123,7 +174,7 @@ parse_path(const char *s, struct fw_secpath *sp, const char **why)
 	strcpy(buf, s);
 	sp->n = 0;
 	for (tok = strtok_r(buf, ",", &save); tok != NULL;
-	    tok = strtok_r(NULL, ",", &save)) {
+	     tok = strtok_r(NULL, ",", &save)) {
 		if (sp->n == FW_SP_MAX) {
 			*why = "more than 6 SAs in one path";
 			return -1;
@@ -142,7 +193,7 @@ parse_path(const char *s, struct fw_secpath *sp, const char **why)
 static int
 parse_inner(const char *s, struct fw_pkt *pk, const char **why)
 {
-	char buf[128], *gt, *c, *sp, *dp;
+	char	  buf[128], *gt, *c, *sp, *dp;
 	uintmax_t v;
 
 	snprintf(buf, sizeof(buf), "%s", s);
@@ -193,29 +244,57 @@ static int
 set_key(struct fw_pkt *pk, int k, const char *v, const char **why)
 {
 	uintmax_t n;
-	char *end;
+	char	 *end;
 
 	switch (k) {
 	case K_HOOK:
 		if (parse_hook(v, &pk->hook) == -1) {
 			*why = "hook is PREROUTING, INPUT, FORWARD, OUTPUT or "
-			    "POSTROUTING";
+			       "POSTROUTING";
 			return -1;
 		}
 		return 0;
 	case K_IN:
 	case K_OUT:
-		if (strlen(v) >= IFNAMSIZ) {
-			*why = "interface name too long";
+	case K_PHYSIN:
+	case K_PHYSOUT:
+		if (strlen(v) >= IFNAMSIZ || (v[0] == '\0' && k >= K_PHYSIN)) {
+			*why = "interface name empty or too long";
 			return -1;
 		}
-		strcpy(k == K_IN ? pk->in : pk->out, v);
+		strcpy(k == K_IN      ? pk->in :
+			k == K_OUT    ? pk->out :
+			k == K_PHYSIN ? pk->physin :
+					pk->physout,
+		    v);
 		return 0;
+	case K_PKTTYPE:
+		if (fw_parse_pkttype(v, &pk->pkttype) == -1) {
+			*why = "pkttype is unicast, broadcast, multicast or "
+			       "otherhost";
+			return -1;
+		}
+		return 0;
+	case K_SRCTYPE:
+	case K_DSTTYPE: {
+		char bad[64];
+
+		if (fw_parse_addrtypes(v,
+			k == K_SRCTYPE ? &pk->src_type : &pk->dst_type, bad,
+			sizeof(bad)) == -1) {
+			*why =
+			    "address types are UNICAST, LOCAL, BROADCAST, "
+			    "MULTICAST ... (as -m addrtype), comma-separated";
+			return -1;
+		}
+		return 0;
+	}
 	case K_SRC:
 	case K_DST:
 		if (addr_pton(AF_INET, v, k == K_SRC ? &pk->src : &pk->dst) ==
 		    -1) {
-			*why = strchr(v, ':') ? "IPv6 packets are not "
+			*why = strchr(v, ':') ?
+			    "IPv6 packets are not "
 			    "supported yet (the ruleset is iptables, IPv4)" :
 			    "not an IPv4 address";
 			return -1;
@@ -248,7 +327,7 @@ set_key(struct fw_pkt *pk, int k, const char *v, const char **why)
 		pk->has_mac = true;
 		return 0;
 	case K_ICMP: {
-		char buf[32], *slash;
+		char	  buf[32], *slash;
 		uintmax_t c = 0;
 
 		snprintf(buf, sizeof(buf), "%s", v);
@@ -274,10 +353,17 @@ set_key(struct fw_pkt *pk, int k, const char *v, const char **why)
 	/* The rest are plain numbers. */
 	{
 		static const uintmax_t max[] = { [K_SPORT] = 65535,
-			[K_DPORT] = 65535, [K_LEN] = 65535,
-			[K_MARK] = UINT32_MAX, [K_SPI] = UINT32_MAX,
-			[K_TTL] = 255, [K_TOS] = 255, [K_FRAG] = 1,
-			[K_ICMPID] = 65535 };
+			[K_DPORT] = 65535,
+			[K_LEN] = 65535,
+			[K_MARK] = UINT32_MAX,
+			[K_SPI] = UINT32_MAX,
+			[K_TTL] = 255,
+			[K_TOS] = 255,
+			[K_FRAG] = 1,
+			[K_ICMPID] = 65535,
+			[K_UID] = UINT32_MAX - 1,
+			[K_GID] = UINT32_MAX - 1,
+			[K_BRIDGED] = 1 };
 
 		if (parse_num(v, max[k], &n) == -1) {
 			*why = "not a number in range";
@@ -312,6 +398,15 @@ set_key(struct fw_pkt *pk, int k, const char *v, const char **why)
 	case K_ICMPID:
 		pk->icmp_id = (uint16_t)n;
 		break;
+	case K_UID:
+		pk->uid = (uint32_t)n;
+		break;
+	case K_GID:
+		pk->gid = (uint32_t)n;
+		break;
+	case K_BRIDGED:
+		pk->bridged = n != 0;
+		break;
 	}
 	return 0;
 }
@@ -340,14 +435,15 @@ int
 fw_pkt_parse(const char *line, struct fw_pkt *pk, const char **why,
     char *errkey, size_t errlen)
 {
-	char **argv = NULL, *eq;
+	char	   **argv = NULL, *eq;
 	unsigned int seen = 0;
-	int argc, i, rc = -1;
-	size_t k;
+	int	     argc, i, rc = -1;
+	size_t	     k;
 
 	memset(pk, 0, sizeof(*pk));
 	pk->icmp_type = -1;
 	pk->ttl = 64;
+	pk->src_type = pk->dst_type = 1u << 1; /* RTN_UNICAST */
 	errkey[0] = '\0';
 	if (fw_split_args(line, &argv, &argc, why) == -1)
 		return -1;
@@ -378,9 +474,9 @@ fw_pkt_parse(const char *line, struct fw_pkt *pk, const char **why,
 		rc = 0;
 		goto out;
 	}
-	if ((seen & (1u << K_HOOK | 1u << K_SRC | 1u << K_DST |
-	    1u << K_PROTO)) != (1u << K_HOOK | 1u << K_SRC | 1u << K_DST |
-	    1u << K_PROTO)) {
+	if ((seen &
+		(1u << K_HOOK | 1u << K_SRC | 1u << K_DST | 1u << K_PROTO)) !=
+	    (1u << K_HOOK | 1u << K_SRC | 1u << K_DST | 1u << K_PROTO)) {
 		*why = "hook, src, dst and proto are required";
 		goto out;
 	}
@@ -388,6 +484,14 @@ fw_pkt_parse(const char *line, struct fw_pkt *pk, const char **why,
 		*why = "proto=icmp needs icmp=TYPE/CODE";
 		goto out;
 	}
+	/* A socket has both owners; without them there is none (xt_owner
+	 * sees a forwarded packet so). */
+	if (!!(seen & (1u << K_UID)) != !!(seen & (1u << K_GID))) {
+		*why = "uid= and gid= go together (they describe the sending "
+		       "socket)";
+		goto out;
+	}
+	pk->has_owner = (seen & (1u << K_UID)) != 0;
 	if (!(seen & (1u << K_LEN)))
 		pk->len = default_len(pk->proto);
 	rc = 1;

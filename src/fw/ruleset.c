@@ -21,13 +21,13 @@ const char *const fw_hook_names[FW_NHOOKS] = {
 	[FW_POSTROUTING] = "POSTROUTING",
 };
 
-#define H(x)	(1u << (x))
+#define H(x) (1u << (x))
 
 /* The built-in chains of each table (net/ipv4/netfilter/iptable_*.c). */
 static const unsigned int table_hooks[FW_NTABLES] = {
 	[FW_FILTER] = H(FW_INPUT) | H(FW_FORWARD) | H(FW_OUTPUT),
-	[FW_NAT] = H(FW_PREROUTING) | H(FW_INPUT) | H(FW_OUTPUT) |
-	    H(FW_POSTROUTING),
+	[FW_NAT] =
+	    H(FW_PREROUTING) | H(FW_INPUT) | H(FW_OUTPUT) | H(FW_POSTROUTING),
 	[FW_MANGLE] = H(FW_PREROUTING) | H(FW_INPUT) | H(FW_FORWARD) |
 	    H(FW_OUTPUT) | H(FW_POSTROUTING),
 	[FW_RAW] = H(FW_PREROUTING) | H(FW_OUTPUT),
@@ -80,7 +80,7 @@ void
 fw_table_clear(struct fw_ruleset *rs, enum fw_tableid t)
 {
 	struct fw_table *tb = &rs->t[t];
-	size_t i;
+	size_t		 i;
 
 	for (i = 0; i < tb->nchains; i++)
 		chain_free(tb->chains[i]);
@@ -116,11 +116,10 @@ fw_ruleset_move(struct fw_ruleset *dst, struct fw_ruleset *src)
 }
 
 struct fw_chain *
-fw_chain_find(const struct fw_ruleset *rs, enum fw_tableid t,
-    const char *name)
+fw_chain_find(const struct fw_ruleset *rs, enum fw_tableid t, const char *name)
 {
 	const struct fw_table *tb = &rs->t[t];
-	size_t i;
+	size_t		       i;
 
 	for (i = 0; i < tb->nchains; i++)
 		if (strcmp(tb->chains[i]->name, name) == 0)
@@ -133,7 +132,7 @@ fw_chain_new(struct fw_ruleset *rs, enum fw_tableid t, const char *name)
 {
 	struct fw_table *tb = &rs->t[t];
 	struct fw_chain *c, **cs;
-	size_t cap;
+	size_t		 cap;
 
 	if (tb->nchains == tb->capchains) {
 		cap = tb->capchains ? 2 * tb->capchains : 8;
@@ -156,7 +155,7 @@ int
 fw_table_init(struct fw_ruleset *rs, enum fw_tableid t)
 {
 	struct fw_chain *c;
-	int h;
+	int		 h;
 
 	if (rs->t[t].present)
 		return 0;
@@ -175,7 +174,7 @@ int
 fw_chain_insert(struct fw_chain *c, size_t at, struct fw_rule *r)
 {
 	struct fw_rule **rules;
-	size_t cap;
+	size_t		 cap;
 
 	if (c->nrules == c->caprules) {
 		cap = c->caprules ? 2 * c->caprules : 8;
@@ -209,9 +208,10 @@ reach(struct fw_chain *c, unsigned int hook, unsigned int *mask,
 	for (i = 0; i < depth; i++)
 		if (stack[i] == c) {
 			d->line = via;
-			fw_error(d, "this jump from '%s' back to '%s' makes a "
-			    "loop, which the kernel refuses", stack[depth - 1]->name,
-			    c->name);
+			fw_error(d,
+			    "this jump from '%s' back to '%s' makes a "
+			    "loop, which the kernel refuses",
+			    stack[depth - 1]->name, c->name);
 			return -1;
 		}
 	if (mask[idx] & H(hook))
@@ -221,7 +221,7 @@ reach(struct fw_chain *c, unsigned int hook, unsigned int *mask,
 	for (j = 0; j < c->nrules; j++)
 		if (c->rules[j]->dest != NULL &&
 		    reach(c->rules[j]->dest, hook, mask, stack, depth + 1, tb,
-		    d, c->rules[j]->line) == -1)
+			d, c->rules[j]->line) == -1)
 			return -1;
 	return 0;
 }
@@ -230,7 +230,7 @@ static unsigned int
 rule_hooks(const struct fw_rule *r, unsigned int *why_m, const char **what)
 {
 	unsigned int ok = ~0u, m;
-	size_t i;
+	size_t	     i;
 
 	*what = NULL;
 	for (i = 0; i < r->nm; i++) {
@@ -259,13 +259,13 @@ int
 fw_ruleset_check(struct fw_ruleset *rs, struct fw_diag *d)
 {
 	struct fw_chain **stack = NULL;
-	unsigned int *mask = NULL, ok, bad, why;
-	const char *what;
-	struct fw_table *tb;
-	struct fw_chain *c;
-	struct fw_rule *r;
-	size_t i, j;
-	int t, h, rc = -1;
+	unsigned int	 *mask = NULL, ok, bad, why;
+	const char	 *what;
+	struct fw_table	 *tb;
+	struct fw_chain	 *c;
+	struct fw_rule	 *r;
+	size_t		  i, j;
+	int		  t, h, rc = -1;
 
 	for (t = 0; t < FW_NTABLES; t++) {
 		tb = &rs->t[t];
@@ -286,9 +286,10 @@ fw_ruleset_check(struct fw_ruleset *rs, struct fw_diag *d)
 				r->dest = fw_chain_find(rs, t, r->jump);
 				if (r->dest == NULL || r->dest->hook != -1) {
 					d->line = r->line;
-					fw_error(d, "%s: no user chain '%s' to "
-					    "jump to", fw_table_names[t],
-					    r->jump);
+					fw_error(d,
+					    "%s: no user chain '%s' to "
+					    "jump to",
+					    fw_table_names[t], r->jump);
 					goto out;
 				}
 			}
@@ -308,11 +309,15 @@ fw_ruleset_check(struct fw_ruleset *rs, struct fw_diag *d)
 				for (h = 0; !(bad & H(h)); h++)
 					;
 				d->line = r->line;
-				fw_error(d, "%s %s rule %zu: '%s' is not valid "
-				    "in %s%s%s", fw_table_names[t], c->name,
-				    j + 1, what, fw_hook_names[h],
+				fw_error(d,
+				    "%s %s rule %zu: '%s' is not valid "
+				    "in %s%s%s",
+				    fw_table_names[t], c->name, j + 1, what,
+				    fw_hook_names[h],
 				    c->hook == -1 ? ", which reaches this "
-				    "chain" : "", "");
+						    "chain" :
+						    "",
+				    "");
 				goto out;
 			}
 		}
@@ -324,7 +329,7 @@ out:
 	return rc;
 }
 
-static void
+static void __attribute__((format(printf, 3, 0)))
 vdiag(struct fw_diag *d, const char *kind, const char *fmt, va_list ap)
 {
 	if (d->out == NULL)

@@ -1,41 +1,86 @@
 #!/bin/sh
 # Golden tests of the packet filter's front ends, printer and evaluator.
-#   restore/NAME.in + NAME.ok    moatctl fw save output (taken from the
-#                                kernel's iptables-save), and a fixed point
-#   restore/NAME.in + NAME.err   the first error line; nothing printed
-#   restore/NAME.in + NAME.warn  the warnings, besides NAME.ok; no fixed-point
-#                                check (the kernel's own output of such input,
-#                                e.g. a newline inside a quote, does not
-#                                load again either)
-#   cmd/NAME.cmd + NAME.ok       iptables commands applied in order
-#   eval/NAME.pkts + NAME.ok     verdicts for NAME.rules (or examples/)
+# In restore/ and modules/:
+#   NAME.in + NAME.ok      moatctl fw save prints NAME.ok (the kernel's
+#                          iptables-save of NAME.in), a fixed point
+#   NAME.in + NAME.err     refused: the first error line; nothing printed
+#   NAME.in + NAME.warn    loads with these warnings (no fixed-point check:
+#                          the kernel's own output of such input, e.g. a
+#                          newline inside a quote, does not load either)
+# In eval/ and modules/:
+#   NAME.pkts + NAME.eval.ok   verdicts for NAME.rules, NAME.in or
+#                              examples/NAME.rules
+# In cmd/:
+#   NAME.cmd + NAME.ok     iptables commands applied in order
+# In import/:
+#   NAME.sh + NAME.args    moatctl fw import with NAME.args (one word a
+#                          line): NAME.ok is the output (absent: the import
+#                          must fail), NAME.diag the messages
 . "$(dirname "$0")/../tap.sh"
 G=$MOAT_SRC/tests/golden
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-cd "$G/restore" || exit 1
-for in in *.in; do
-	n=${in%.in}
-	if [ -f "$n.ok" ]; then
-		"$MOATCTL" fw save -f "$in" >"$tmp/out" 2>"$tmp/err"
-		is "$?" 0 "restore/$n loads"
-		is "$(cat "$tmp/out")" "$(cat "$n.ok")" "restore/$n prints as the kernel"
-		if [ -f "$n.warn" ]; then
-			is "$(cat "$tmp/err")" "$(cat "$n.warn")" "restore/$n warnings"
-		else
-			"$MOATCTL" fw save -f "$n.ok" >"$tmp/again" 2>/dev/null
-			is "$(cat "$tmp/again")" "$(cat "$n.ok")" \
-			    "restore/$n is a fixed point"
+restore_dir() {
+	cd "$G/$1" || exit 1
+	for in in *.in; do
+		n=${in%.in}
+		if [ -f "$n.ok" ]; then
+			"$MOATCTL" fw save -f "$in" >"$tmp/out" 2>"$tmp/err"
+			is "$?" 0 "$1/$n loads"
+			is "$(cat "$tmp/out")" "$(cat "$n.ok")" \
+			    "$1/$n prints as the kernel"
+			if [ -f "$n.warn" ]; then
+				is "$(cat "$tmp/err")" "$(cat "$n.warn")" \
+				    "$1/$n warnings"
+			else
+				"$MOATCTL" fw save -f "$n.ok" >"$tmp/again" \
+				    2>/dev/null
+				is "$(cat "$tmp/again")" "$(cat "$n.ok")" \
+				    "$1/$n is a fixed point"
+			fi
+		elif [ -f "$n.err" ]; then
+			"$MOATCTL" fw save -f "$in" >"$tmp/out" 2>"$tmp/err"
+			is "$?" 2 "$1/$n is refused"
+			is "$(grep -m1 error "$tmp/err")" "$(cat "$n.err")" \
+			    "$1/$n says why"
+			is "$(wc -c <"$tmp/out" | tr -d ' ')" 0 \
+			    "$1/$n prints nothing"
+		elif [ ! -f "$n.pkts" ]; then
+			ok 1 "$1/$n has no .ok, .err or .pkts"
 		fi
-	elif [ -f "$n.err" ]; then
-		"$MOATCTL" fw save -f "$in" >"$tmp/out" 2>"$tmp/err"
-		is "$?" 2 "restore/$n is refused"
-		is "$(grep -m1 error "$tmp/err")" "$(cat "$n.err")" "restore/$n says why"
-		is "$(wc -c <"$tmp/out" | tr -d ' ')" 0 "restore/$n prints nothing"
-	else
-		ok 1 "restore/$n has neither .ok nor .err"
-	fi
+	done
+}
+
+eval_dir() {
+	cd "$G/$1" || exit 1
+	for p in *.pkts; do
+		n=${p%.pkts}
+		rules=$n.rules
+		[ -f "$rules" ] || rules=$n.in
+		[ -f "$rules" ] || rules=$MOAT_SRC/examples/$n.rules
+		"$MOATCTL" fw eval -f "$rules" <"$p" >"$tmp/out" 2>"$tmp/err"
+		is "$?" 0 "$1/$n evaluates"
+		is "$(cat "$tmp/out")" "$(cat "$n.eval.ok")" "$1/$n verdicts"
+	done
+}
+
+restore_dir restore
+restore_dir modules
+eval_dir eval
+eval_dir modules
+
+# Matches that are parsed and printed but not evaluated yet: loading for
+# evaluation refuses the ruleset and names the rule.
+cd "$G/modules" || exit 1
+for n in limit hashlimit recent connlimit; do
+	"$MOATCTL" fw eval -f "$n.in" </dev/null >/dev/null 2>"$tmp/err"
+	is "$?" 2 "modules/$n: eval refuses the ruleset"
+	case $(grep -m1 error "$tmp/err") in
+	"$n.in:"*": error: INPUT rule 1: moat cannot evaluate -m $n"*)
+		ok 0 "modules/$n: the refusal names the rule" ;;
+	*)	ok 1 "modules/$n: the refusal names the rule" ;;
+	esac
 done
 
 cd "$G/cmd" || exit 1
@@ -56,14 +101,21 @@ for c in *.cmd; do
 	is "$(cat "$tmp/cur")" "$(cat "$n.ok")" "cmd/$n gives the kernel's ruleset"
 done
 
-cd "$G/eval" || exit 1
-for p in *.pkts; do
-	n=${p%.pkts}
-	rules=$n.rules
-	[ -f "$rules" ] || rules=$MOAT_SRC/examples/$n.rules
-	"$MOATCTL" fw eval -f "$rules" <"$p" >"$tmp/out"
-	is "$?" 0 "eval/$n runs"
-	is "$(cat "$tmp/out")" "$(cat "$n.ok")" "eval/$n verdicts"
+cd "$G/import" || exit 1
+for sh in *.sh; do
+	n=${sh%.sh}
+	set --
+	while IFS= read -r a; do set -- "$@" "$a"; done <"$n.args"
+	FROM_ENV=fromenv "$MOATCTL" fw import "$sh" "$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ -f "$n.ok" ]; then
+		is "$rc" 0 "import/$n succeeds"
+		is "$(cat "$tmp/out")" "$(cat "$n.ok")" "import/$n output"
+	else
+		is "$rc" 2 "import/$n fails"
+		is "$(wc -c <"$tmp/out" | tr -d ' ')" 0 "import/$n prints nothing"
+	fi
+	is "$(cat "$tmp/err")" "$(cat "$n.diag")" "import/$n messages"
 done
 
 done_testing
