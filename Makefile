@@ -15,6 +15,15 @@ SAN	 = -fsanitize=address,undefined -fno-sanitize-recover=all \
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
+# Quiet by default; make V=1 shows the commands.
+ifeq ($(V),1)
+Q	 =
+say	 = @:
+else
+Q	 = @
+say	 = @echo
+endif
+
 B	 = build
 A	 = $(B)/asan
 F	 = $(B)/fuzz
@@ -32,39 +41,46 @@ all: $(B)/moatd $(B)/moatctl
 # instrumented for libFuzzer with clang ($F).
 $(B)/%.o: %.c | $(B)/.pkgs
 	@mkdir -p $(@D)
-	$(CC) $(STD) $(WARN) $(CFLAGS) $(INC) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
+	$(say) "  CC      $<"
+	$(Q)$(CC) $(STD) $(WARN) $(CFLAGS) $(INC) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(A)/%.o: %.c | $(B)/.pkgs
 	@mkdir -p $(@D)
-	$(CC) $(STD) $(WARN) -O1 -g $(SAN) $(INC) $(PKG_CFLAGS) -MMD -MP \
+	$(say) "  CC asan $<"
+	$(Q)$(CC) $(STD) $(WARN) -O1 -g $(SAN) $(INC) $(PKG_CFLAGS) -MMD -MP \
 	    -c -o $@ $<
 
 $(F)/%.o: %.c | $(B)/.pkgs
 	@mkdir -p $(@D)
-	$(CLANG) $(STD) $(WARN) -O1 -g $(SAN) -fsanitize=fuzzer-no-link \
+	$(say) "  CC fuzz $<"
+	$(Q)$(CLANG) $(STD) $(WARN) -O1 -g $(SAN) -fsanitize=fuzzer-no-link \
 	    $(INC) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
 
 define variant
 $(1)/libmoat.a: $(MOD_SRC:%.c=$(1)/%.o)
 	@rm -f $$@
-	$(AR) rcs $$@ $$^
+	$$(Q)$(AR) rcs $$@ $$^
 $(1)/moatd: $(D_SRC:%.c=$(1)/%.o) $(1)/libmoat.a
-	$$(CC) $(2) -o $$@ $$^ $$(PKG_LIBS)
+	$$(say) "  LD      $$@"
+	$$(Q)$$(CC) $(2) -o $$@ $$^ $$(PKG_LIBS)
 $(1)/moatctl: $(C_SRC:%.c=$(1)/%.o) $(1)/libmoat.a
-	$$(CC) $(2) -o $$@ $$^ $$(PKG_LIBS)
+	$$(say) "  LD      $$@"
+	$$(Q)$$(CC) $(2) -o $$@ $$^ $$(PKG_LIBS)
 endef
 $(eval $(call variant,$(B),$(CFLAGS)))
 $(eval $(call variant,$(A),$(SAN)))
 
 $(A)/tests/unit/%.t: $(A)/tests/unit/%.o $(A)/libmoat.a
-	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
+	$(say) "  LD      $@"
+	$(Q)$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
 
 $(F)/libmoat.a: $(MOD_SRC:%.c=$(F)/%.o)
 	@rm -f $@
-	$(AR) rcs $@ $^
+	$(Q)$(AR) rcs $@ $^
 
 $(F)/%: $(F)/tests/fuzz/%.o $(F)/libmoat.a
-	$(CLANG) $(SAN) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS)
+	$(say) "  LD      $@"
+	$(Q)$(CLANG) $(SAN) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS)
 
 $(B)/.pkgs:
 	@mkdir -p $(B)
@@ -88,6 +104,7 @@ fuzz: $(FUZZERS:%=$(F)/%)
 	    mkdir -p $(F)/corpus/$$f tests/fuzz/seeds/$$f; \
 	    echo "fuzz: $$f for $(FUZZ_TIME)s"; \
 	    $(F)/$$f -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
+	        -artifact_prefix=$(F)/$$f- \
 	        $(F)/corpus/$$f tests/fuzz/seeds/$$f 2>$(F)/$$f.log || \
 	        { tail -50 $(F)/$$f.log; exit 1; }; \
 	    grep -E '^stat::number_of_executed_units' $(F)/$$f.log; \

@@ -5,6 +5,8 @@
  *   eval -f FILE [-t TABLE] packets on standard input, one verdict a line
  *   trace -f FILE [-t TABLE] KEY=VALUE...   one packet, every rule visited
  *   iptables [-f FILE] ARGS...              one iptables command, then save
+ *   import SCRIPT [--var NAME=VALUE]... [--no-env] [ARG...]
+ *                           a firewall script's iptables commands, as save
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -13,26 +15,29 @@
 #include "ctl.h"
 #include "fw.h"
 
-#define CT_MAX_DEFAULT	65536
+#define CT_MAX_DEFAULT 65536
 
 struct fwopts {
-	const char	*file;
-	int		 table;
-	bool		 counters;
-	size_t		 ct_max;
-	int		 argc;		/* what is left after the options */
-	char		**argv;
+	const char *file;
+	int	    table;
+	bool	    counters;
+	size_t	    ct_max;
+	int	    argc; /* what is left after the options */
+	char	  **argv;
 };
 
 static int
 usage(void)
 {
-	fprintf(stderr, "usage: moatctl fw check -f FILE\n"
+	fprintf(stderr,
+	    "usage: moatctl fw check -f FILE\n"
 	    "       moatctl fw save -f FILE [-c]\n"
 	    "       moatctl fw eval -f FILE [-t TABLE] [--ct-max N] "
 	    "< PACKETS\n"
 	    "       moatctl fw trace -f FILE [-t TABLE] KEY=VALUE...\n"
-	    "       moatctl fw iptables [-f FILE] IPTABLES-ARGS...\n");
+	    "       moatctl fw iptables [-f FILE] IPTABLES-ARGS...\n"
+	    "       moatctl fw import SCRIPT [--var NAME=VALUE]... [--no-env] "
+	    "[ARG...]\n");
 	return 2;
 }
 
@@ -48,7 +53,8 @@ parse_opts(int argc, char **argv, struct fwopts *o, bool stop_at_dash)
 		if (strcmp(argv[i], "-f") == 0 && i + 1 < argc)
 			o->file = argv[++i];
 		else if ((strcmp(argv[i], "-t") == 0 ||
-		    strcmp(argv[i], "--table") == 0) && i + 1 < argc) {
+			     strcmp(argv[i], "--table") == 0) &&
+		    i + 1 < argc) {
 			if ((o->table = fw_table_byname(argv[++i])) == -1) {
 				fprintf(stderr, "moatctl: no table '%s'\n",
 				    argv[i]);
@@ -62,16 +68,18 @@ parse_opts(int argc, char **argv, struct fwopts *o, bool stop_at_dash)
 			errno = 0;
 			o->ct_max = strtoul(argv[++i], &end, 10);
 			if (*end != '\0' || errno != 0 || o->ct_max == 0) {
-				fprintf(stderr, "moatctl: --ct-max '%s': a "
-				    "positive number\n", argv[i]);
+				fprintf(stderr,
+				    "moatctl: --ct-max '%s': a "
+				    "positive number\n",
+				    argv[i]);
 				return -1;
 			}
 		} else if (strcmp(argv[i], "--") == 0) {
 			i++;
 			break;
 		} else if (argv[i][0] == '-' && !stop_at_dash) {
-			fprintf(stderr, "moatctl: unknown option '%s'\n",
-			    argv[i]);
+			fprintf(
+			    stderr, "moatctl: unknown option '%s'\n", argv[i]);
 			return -1;
 		} else
 			break;
@@ -86,7 +94,7 @@ static struct fw_ruleset *
 load(const char *file, bool counters, struct fw_diag *d)
 {
 	struct fw_ruleset *rs;
-	FILE *f;
+	FILE		  *f;
 
 	d->out = stderr;
 	d->file = file;
@@ -107,9 +115,9 @@ load(const char *file, bool counters, struct fw_diag *d)
 static int
 fw_check(int argc, char **argv)
 {
-	struct fw_diag d = { 0 };
+	struct fw_diag	   d = { 0 };
 	struct fw_ruleset *rs;
-	struct fwopts o = { 0 };
+	struct fwopts	   o = { 0 };
 
 	if (parse_opts(argc, argv, &o, false) == -1 || o.file == NULL ||
 	    o.argc != 0)
@@ -122,9 +130,10 @@ fw_check(int argc, char **argv)
 	if (fw_evaluable(rs, FW_FILTER, &d) == -1) {
 		struct fw_diag w = { .out = stderr, .file = o.file };
 
-		fw_warn(&w, "%u rule%s of the filter table cannot be "
-		    "evaluated by moat (moatctl fw eval lists them)", d.nerr,
-		    d.nerr == 1 ? "" : "s");
+		fw_warn(&w,
+		    "%u rule%s of the filter table cannot be "
+		    "evaluated by moat (moatctl fw eval lists them)",
+		    d.nerr, d.nerr == 1 ? "" : "s");
 		d.nwarn += w.nwarn;
 	}
 	fw_ruleset_free(rs);
@@ -134,9 +143,9 @@ fw_check(int argc, char **argv)
 static int
 fw_save_verb(int argc, char **argv)
 {
-	struct fw_diag d = { 0 };
+	struct fw_diag	   d = { 0 };
 	struct fw_ruleset *rs;
-	struct fwopts o = { 0 };
+	struct fwopts	   o = { 0 };
 
 	if (parse_opts(argc, argv, &o, false) == -1 || o.file == NULL ||
 	    o.argc != 0)
@@ -161,7 +170,7 @@ print_verdict(const struct fw_verdict *v)
 static struct fw_evaluator *
 load_eval(struct fwopts *o, struct fw_ruleset **rsp)
 {
-	struct fw_diag d = { 0 };
+	struct fw_diag	     d = { 0 };
 	struct fw_evaluator *e;
 
 	if ((*rsp = load(o->file, false, &d)) == NULL)
@@ -178,16 +187,16 @@ load_eval(struct fwopts *o, struct fw_ruleset **rsp)
 static int
 fw_eval_verb(int argc, char **argv)
 {
-	struct fw_ruleset *rs;
+	struct fw_ruleset   *rs;
 	struct fw_evaluator *e;
-	struct fw_verdict v;
-	struct fw_pkt pk;
-	struct fwopts o = { 0 };
-	char *line = NULL, key[64];
-	const char *why;
-	size_t cap = 0;
-	unsigned int n = 0;
-	int rc = 0, r;
+	struct fw_verdict    v;
+	struct fw_pkt	     pk;
+	struct fwopts	     o = { 0 };
+	char		    *line = NULL, key[64];
+	const char	    *why;
+	size_t		     cap = 0;
+	unsigned int	     n = 0;
+	int		     rc = 0, r;
 
 	if (parse_opts(argc, argv, &o, false) == -1 || o.file == NULL ||
 	    o.argc != 0)
@@ -219,15 +228,15 @@ fw_eval_verb(int argc, char **argv)
 static int
 fw_trace(int argc, char **argv)
 {
-	struct fw_ruleset *rs;
+	struct fw_ruleset   *rs;
 	struct fw_evaluator *e;
-	struct fw_verdict v;
-	struct fw_pkt pk;
-	struct fwopts o = { 0 };
-	char *line = NULL, key[64];
-	const char *why;
-	size_t len = 1;
-	int i, rc = 2;
+	struct fw_verdict    v;
+	struct fw_pkt	     pk;
+	struct fwopts	     o = { 0 };
+	char		    *line = NULL, key[64];
+	const char	    *why;
+	size_t		     len = 1;
+	int		     i, rc = 2;
 
 	if (parse_opts(argc, argv, &o, true) == -1 || o.file == NULL ||
 	    o.argc == 0)
@@ -262,10 +271,10 @@ fw_trace(int argc, char **argv)
 static int
 fw_iptables(int argc, char **argv)
 {
-	struct fw_diag d = { .out = stderr, .file = "iptables" };
+	struct fw_diag	   d = { .out = stderr, .file = "iptables" };
 	struct fw_ruleset *rs;
-	struct fwopts o = { 0 };
-	int rc = 2;
+	struct fwopts	   o = { 0 };
+	int		   rc = 2;
 
 	if (parse_opts(argc, argv, &o, true) == -1 || o.argc == 0)
 		return usage();
@@ -286,6 +295,52 @@ fw_iptables(int argc, char **argv)
 	return rc;
 }
 
+static int
+fw_import_verb(int argc, char **argv)
+{
+	struct fw_diag	   d = { .out = stderr };
+	struct fw_ruleset *rs;
+	char		 **vars;
+	int		   i, nvars = 0, rc = 2;
+	bool		   env = true;
+	FILE		  *f;
+
+	if (argc < 2)
+		return usage();
+	if ((vars = calloc((size_t)argc, sizeof(*vars))) == NULL)
+		return 2;
+	for (i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--var") == 0 && i + 1 < argc)
+			vars[nvars++] = argv[++i];
+		else if (strncmp(argv[i], "--var=", 6) == 0)
+			vars[nvars++] = argv[i] + 6;
+		else if (strcmp(argv[i], "--no-env") == 0)
+			env = false;
+		else if (strcmp(argv[i], "--") == 0) {
+			i++;
+			break;
+		} else
+			break;
+	}
+	d.file = argv[1];
+	if ((f = strcmp(argv[1], "-") == 0 ? stdin : fopen(argv[1], "r")) ==
+	    NULL) {
+		fprintf(stderr, "moatctl: %s: %s\n", argv[1], strerror(errno));
+		free(vars);
+		return 2;
+	}
+	if ((rs = fw_ruleset_new()) != NULL &&
+	    fw_import(rs, f, vars, nvars, argv + i, argc - i, env, &d) == 0) {
+		fw_save(rs, stdout, false);
+		rc = 0;
+	}
+	fw_ruleset_free(rs);
+	if (f != stdin)
+		fclose(f);
+	free(vars);
+	return rc;
+}
+
 static const struct ctl_verb fw_verbs[] = {
 	{ "check", "report what is wrong with a ruleset file", fw_check },
 	{ "save", "print a ruleset file as iptables-save does", fw_save_verb },
@@ -293,6 +348,8 @@ static const struct ctl_verb fw_verbs[] = {
 	{ "trace", "show every rule one packet visits", fw_trace },
 	{ "iptables", "apply one iptables command and print the result",
 	    fw_iptables },
+	{ "import", "turn a firewall shell script into a ruleset file",
+	    fw_import_verb },
 };
 
 int

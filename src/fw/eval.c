@@ -13,17 +13,17 @@
 #include "conntrack.h"
 #include "fw_int.h"
 
-#define EVAL_MAXDEPTH	64	/* deeper than any loop-free ruleset needs */
+#define EVAL_MAXDEPTH 64 /* deeper than any loop-free ruleset needs */
 
 struct fw_evaluator {
-	struct fw_ruleset	*rs;
-	enum fw_tableid		 table;
-	struct ct_table		*ct;
+	struct fw_ruleset *rs;
+	enum fw_tableid	   table;
+	struct ct_table	  *ct;
 };
 
 struct frame {
-	struct fw_chain		*chain;
-	size_t			 next;
+	struct fw_chain *chain;
+	size_t		 next;
 };
 
 struct fw_evaluator *
@@ -53,14 +53,13 @@ fw_evaluator_free(struct fw_evaluator *e)
 
 /* Every rule of the table must be something moat can evaluate. */
 int
-fw_evaluable(const struct fw_ruleset *rs, enum fw_tableid t,
-    struct fw_diag *d)
+fw_evaluable(const struct fw_ruleset *rs, enum fw_tableid t, struct fw_diag *d)
 {
 	const struct fw_table *tb = &rs->t[t];
-	const struct fw_rule *r;
-	const char *why;
-	size_t i, j, k;
-	int rc = 0;
+	const struct fw_rule  *r;
+	const char	      *why;
+	size_t		       i, j, k;
+	int		       rc = 0;
 
 	for (i = 0; i < tb->nchains; i++)
 		for (j = 0; j < tb->chains[i]->nrules; j++) {
@@ -68,11 +67,13 @@ fw_evaluable(const struct fw_ruleset *rs, enum fw_tableid t,
 			d->line = r->line;
 			for (k = 0; k < r->nm; k++) {
 				why = r->m[k].def->match == NULL ?
-				    "the match" : r->m[k].def->unsupported ?
+				    "the match" :
+				    r->m[k].def->unsupported ?
 				    r->m[k].def->unsupported(r->m[k].data) :
 				    NULL;
 				if (why != NULL) {
-					fw_error(d, "%s rule %zu: moat cannot "
+					fw_error(d,
+					    "%s rule %zu: moat cannot "
 					    "evaluate -m %s: %s",
 					    tb->chains[i]->name, j + 1,
 					    r->m[k].def->name, why);
@@ -81,7 +82,8 @@ fw_evaluable(const struct fw_ruleset *rs, enum fw_tableid t,
 			}
 			if (r->tdef != NULL && r->tdef->run == NULL &&
 			    r->action != FW_ACT_RETURN) {
-				fw_error(d, "%s rule %zu: moat cannot carry out "
+				fw_error(d,
+				    "%s rule %zu: moat cannot carry out "
 				    "-j %s in the filter path",
 				    tb->chains[i]->name, j + 1, r->tdef->name);
 				rc = -1;
@@ -92,8 +94,8 @@ fw_evaluable(const struct fw_ruleset *rs, enum fw_tableid t,
 
 /* NULL if the rule matches, else the part that did not. */
 static const char *
-rule_mismatch(const struct fw_rule *r, const struct fw_pkt *pk,
-    struct fw_eval *ev)
+rule_mismatch(
+    const struct fw_rule *r, const struct fw_pkt *pk, struct fw_eval *ev)
 {
 	size_t i;
 
@@ -122,8 +124,8 @@ trace_rule(FILE *tr, const struct fw_chain *c, size_t n,
 {
 	fprintf(tr, "  %s:%zu ", c->name, n);
 	if (miss != NULL)
-		fprintf(tr, "no match (%s%s)  ", miss[0] == '-' ? "" : "-m ",
-		    miss);
+		fprintf(
+		    tr, "no match (%s%s)  ", miss[0] == '-' ? "" : "-m ", miss);
 	else
 		fputs("match  ", tr);
 	fprintf(tr, "-A %s", c->name);
@@ -132,8 +134,8 @@ trace_rule(FILE *tr, const struct fw_chain *c, size_t n,
 }
 
 static void
-set_verdict(struct fw_verdict *v, const char *verdict,
-    const struct fw_chain *c, int rule)
+set_verdict(struct fw_verdict *v, const char *verdict, const struct fw_chain *c,
+    int rule)
 {
 	snprintf(v->verdict, sizeof(v->verdict), "%s", verdict);
 	snprintf(v->chain, sizeof(v->chain), "%s", c->name);
@@ -145,11 +147,11 @@ static bool
 traverse(struct fw_chain *start, const struct fw_pkt *pk, struct fw_eval *ev,
     struct fw_verdict *v, FILE *tr)
 {
-	struct frame stack[EVAL_MAXDEPTH];
+	struct frame	 stack[EVAL_MAXDEPTH];
 	struct fw_chain *c = start;
-	struct fw_rule *r;
-	size_t depth = 0, i = 0;
-	char out[96];
+	struct fw_rule	*r;
+	size_t		 depth = 0, i = 0;
+	char		 out[96];
 
 	for (;;) {
 		if (i == c->nrules) {
@@ -165,7 +167,8 @@ traverse(struct fw_chain *start, const struct fw_pkt *pk, struct fw_eval *ev,
 		r = c->rules[i++];
 		if (rule_mismatch(r, pk, ev) != NULL) {
 			if (tr != NULL)
-				trace_rule(tr, c, i, r, rule_mismatch(r, pk, ev));
+				trace_rule(
+				    tr, c, i, r, rule_mismatch(r, pk, ev));
 			continue;
 		}
 		if (tr != NULL)
@@ -186,7 +189,7 @@ traverse(struct fw_chain *start, const struct fw_pkt *pk, struct fw_eval *ev,
 			return strcmp(out, "ACCEPT") == 0;
 		case FW_ACT_RETURN:
 			if (depth == 0) {
-				i = c->nrules;	/* built-in: its policy */
+				i = c->nrules; /* built-in: its policy */
 				c = start;
 				goto policy;
 			}
@@ -195,7 +198,7 @@ traverse(struct fw_chain *start, const struct fw_pkt *pk, struct fw_eval *ev,
 			break;
 		case FW_ACT_JUMP:
 			if (depth == EVAL_MAXDEPTH)
-				break;	/* fw_ruleset_check refused loops */
+				break; /* fw_ruleset_check refused loops */
 			stack[depth].chain = c;
 			stack[depth++].next = i;
 			/* FALLTHROUGH */
@@ -254,11 +257,11 @@ void
 fw_evaluate(struct fw_evaluator *e, const struct fw_pkt *pk,
     struct fw_verdict *v, FILE *tr)
 {
-	struct fw_eval ev = { .mark = pk->mark };
-	struct ct_pkt cp, inner;
+	struct fw_eval	 ev = { .mark = pk->mark };
+	struct ct_pkt	 cp, inner;
 	struct ct_result res;
 	struct fw_chain *start;
-	bool tracked, accepted;
+	bool		 tracked, accepted;
 
 	to_ct(pk, &cp, &inner);
 	tracked = ct_classify(e->ct, &cp, &res) == 0;
@@ -267,8 +270,8 @@ fw_evaluate(struct fw_evaluator *e, const struct fw_pkt *pk,
 	if (tracked && res.entry != NULL)
 		ev.ctmark = *ct_entry_mark(res.entry);
 	if (tr != NULL)
-		fprintf(tr, "conntrack: %s%s\n", tracked ?
-		    ct_state_name(res.state) : "INVALID",
+		fprintf(tr, "conntrack: %s%s\n",
+		    tracked ? ct_state_name(res.state) : "INVALID",
 		    ev.ct_reply ? " (reply)" : "");
 	if (tracked && res.drop) {
 		snprintf(v->verdict, sizeof(v->verdict), "DROP");
@@ -276,12 +279,13 @@ fw_evaluate(struct fw_evaluator *e, const struct fw_pkt *pk,
 		v->rule = 0;
 		accepted = false;
 	} else if (!e->rs->t[e->table].present ||
-	    (start = fw_chain_find(e->rs, e->table,
-	    fw_hook_names[pk->hook])) == NULL || start->hook == -1) {
+	    (start = fw_chain_find(e->rs, e->table, fw_hook_names[pk->hook])) ==
+		NULL ||
+	    start->hook == -1) {
 		/* No such chain in this table: the hook does not filter. */
 		snprintf(v->verdict, sizeof(v->verdict), "ACCEPT");
-		snprintf(v->chain, sizeof(v->chain), "%s",
-		    fw_hook_names[pk->hook]);
+		snprintf(
+		    v->chain, sizeof(v->chain), "%s", fw_hook_names[pk->hook]);
 		v->rule = 0;
 		accepted = true;
 	} else

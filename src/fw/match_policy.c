@@ -25,47 +25,56 @@
 
 #include "fw_int.h"
 
-#define POL_MAXELEM	4
+#define POL_MAXELEM 4
 
-enum { P_DIR, P_POL, P_STRICT, P_REQID, P_SPI, P_PROTO, P_MODE, P_TSRC,
-	P_TDST, P_NEXT };
+enum {
+	P_DIR,
+	P_POL,
+	P_STRICT,
+	P_REQID,
+	P_SPI,
+	P_PROTO,
+	P_MODE,
+	P_TSRC,
+	P_TDST,
+	P_NEXT
+};
 
 /* Field bits of an element; each may be given and negated on its own. */
-#define F_REQID	0x01
-#define F_SPI	0x02
-#define F_PROTO	0x04
-#define F_MODE	0x08
-#define F_TSRC	0x10
-#define F_TDST	0x20
+#define F_REQID 0x01
+#define F_SPI 0x02
+#define F_PROTO 0x04
+#define F_MODE 0x08
+#define F_TSRC 0x10
+#define F_TDST 0x20
 
 struct pol_elem {
-	unsigned int	 given, inv;
-	uint32_t	 reqid, spi;
-	uint8_t		 proto;
+	unsigned int	   given, inv;
+	uint32_t	   reqid, spi;
+	uint8_t		   proto;
 	enum fw_ipsec_mode mode;
-	struct prefix	 tsrc, tdst;
+	struct prefix	   tsrc, tdst;
 };
 
 struct policy {
-	int		 dir;		/* 0 unset, 1 in, 2 out */
-	int		 pol;		/* 0 unset, 1 none, 2 ipsec */
-	bool		 strict;
-	int		 n;		/* elements used */
-	struct pol_elem	 e[POL_MAXELEM];
+	int		dir; /* 0 unset, 1 in, 2 out */
+	int		pol; /* 0 unset, 1 none, 2 ipsec */
+	bool		strict;
+	int		n; /* elements used */
+	struct pol_elem e[POL_MAXELEM];
 };
 
-static const struct fw_opt policy_opts[] = {
-	{ "dir", P_DIR, 1, 0 }, { "pol", P_POL, 1, 0 },
-	{ "strict", P_STRICT, 0, 0 },
-	/* Element fields repeat across --next; elem_field checks each. */
-#define INVREP	(FW_OPT_INV | FW_OPT_REPEAT)
+static const struct fw_opt policy_opts[] = { { "dir", P_DIR, 1, 0 },
+	{ "pol", P_POL, 1, 0 }, { "strict", P_STRICT, 0, 0 },
+/* Element fields repeat across --next; elem_field checks each. */
+#define INVREP (FW_OPT_INV | FW_OPT_REPEAT)
 	{ "reqid", P_REQID, 1, INVREP }, { "spi", P_SPI, 1, INVREP },
 	{ "proto", P_PROTO, 1, INVREP }, { "mode", P_MODE, 1, INVREP },
-	{ "tunnel-src", P_TSRC, 1, INVREP }, { "tunnel-dst", P_TDST, 1, INVREP },
+	{ "tunnel-src", P_TSRC, 1, INVREP },
+	{ "tunnel-dst", P_TDST, 1, INVREP },
 	{ "next", P_NEXT, 0, FW_OPT_REPEAT },
 #undef INVREP
-	{ NULL, 0, 0, false }
-};
+	{ NULL, 0, 0, false } };
 
 static int
 elem_field(struct fw_parse *p, struct policy *pl, unsigned int bit,
@@ -75,8 +84,10 @@ elem_field(struct fw_parse *p, struct policy *pl, unsigned int bit,
 		pl->n = 1;
 	*e = &pl->e[pl->n - 1];
 	if ((*e)->given & bit) {
-		fw_error(p->diag, "policy: %s given twice in one element (use "
-		    "--next to start another)", opt);
+		fw_error(p->diag,
+		    "policy: %s given twice in one element (use "
+		    "--next to start another)",
+		    opt);
 		return -1;
 	}
 	(*e)->given |= bit;
@@ -85,11 +96,11 @@ elem_field(struct fw_parse *p, struct policy *pl, unsigned int bit,
 }
 
 static int
-policy_addr(struct fw_parse *p, const char *opt, const char *s,
-    struct prefix *out)
+policy_addr(
+    struct fw_parse *p, const char *opt, const char *s, struct prefix *out)
 {
 	unsigned int flags;
-	const char *why;
+	const char  *why;
 
 	if (ipt_prefix_parse(AF_INET, s, out, &flags, &why) == -1) {
 		fw_error(p->diag, "policy: %s '%s': %s", opt, s, why);
@@ -101,15 +112,15 @@ policy_addr(struct fw_parse *p, const char *opt, const char *s,
 static int
 policy_parse(struct fw_parse *p, void *d, int id, char **args, bool inv)
 {
-	struct policy *pl = d;
+	struct policy	*pl = d;
 	struct pol_elem *e;
-	uintmax_t v;
+	uintmax_t	 v;
 
 	switch (id) {
 	case P_DIR:
 		if (strcmp(args[0], "in") != 0 && strcmp(args[0], "out") != 0) {
-			fw_error(p->diag, "policy: --dir '%s': in or out",
-			    args[0]);
+			fw_error(
+			    p->diag, "policy: --dir '%s': in or out", args[0]);
 			return -1;
 		}
 		pl->dir = strcmp(args[0], "in") == 0 ? 1 : 2;
@@ -128,7 +139,8 @@ policy_parse(struct fw_parse *p, void *d, int id, char **args, bool inv)
 		return 0;
 	case P_NEXT:
 		if (pl->n == 0 || pl->e[pl->n - 1].given == 0) {
-			fw_error(p->diag, "policy: --next before any element "
+			fw_error(p->diag,
+			    "policy: --next before any element "
 			    "field");
 			return -1;
 		}
@@ -142,7 +154,7 @@ policy_parse(struct fw_parse *p, void *d, int id, char **args, bool inv)
 	case P_REQID:
 	case P_SPI:
 		if (elem_field(p, pl, id == P_REQID ? F_REQID : F_SPI,
-		    id == P_REQID ? "--reqid" : "--spi", inv, &e) == -1)
+			id == P_REQID ? "--reqid" : "--spi", inv, &e) == -1)
 			return -1;
 		if (ipt_strtoui(args[0], 0, UINT32_MAX, &v) == -1) {
 			fw_error(p->diag, "policy: %s '%s': a 32-bit number",
@@ -156,9 +168,11 @@ policy_parse(struct fw_parse *p, void *d, int id, char **args, bool inv)
 			return -1;
 		if (fw_parse_proto(args[0], &e->proto) == -1 ||
 		    (e->proto != IPPROTO_ESP && e->proto != IPPROTO_AH &&
-		    e->proto != IPPROTO_COMP)) {
-			fw_error(p->diag, "policy: --proto '%s': esp, ah or "
-			    "ipcomp", args[0]);
+			e->proto != IPPROTO_COMP)) {
+			fw_error(p->diag,
+			    "policy: --proto '%s': esp, ah or "
+			    "ipcomp",
+			    args[0]);
 			return -1;
 		}
 		return 0;
@@ -167,22 +181,24 @@ policy_parse(struct fw_parse *p, void *d, int id, char **args, bool inv)
 			return -1;
 		if (strcmp(args[0], "tunnel") != 0 &&
 		    strcmp(args[0], "transport") != 0) {
-			fw_error(p->diag, "policy: --mode '%s': tunnel or "
-			    "transport", args[0]);
+			fw_error(p->diag,
+			    "policy: --mode '%s': tunnel or "
+			    "transport",
+			    args[0]);
 			return -1;
 		}
 		e->mode = strcmp(args[0], "tunnel") == 0 ? FW_MODE_TUNNEL :
-		    FW_MODE_TRANSPORT;
+							   FW_MODE_TRANSPORT;
 		return 0;
 	case P_TSRC:
 	case P_TDST:
 		if (elem_field(p, pl, id == P_TSRC ? F_TSRC : F_TDST,
-		    id == P_TSRC ? "--tunnel-src" : "--tunnel-dst", inv,
-		    &e) == -1)
+			id == P_TSRC ? "--tunnel-src" : "--tunnel-dst", inv,
+			&e) == -1)
 			return -1;
-		return policy_addr(p, id == P_TSRC ? "--tunnel-src" :
-		    "--tunnel-dst", args[0], id == P_TSRC ? &e->tsrc :
-		    &e->tdst);
+		return policy_addr(p,
+		    id == P_TSRC ? "--tunnel-src" : "--tunnel-dst", args[0],
+		    id == P_TSRC ? &e->tsrc : &e->tdst);
 	}
 	return -1;
 }
@@ -191,20 +207,22 @@ static int
 policy_final(struct fw_parse *p, void *d)
 {
 	struct policy *pl = d;
-	int i;
+	int	       i;
 
 	if (pl->dir == 0) {
 		fw_error(p->diag, "policy: --dir in or --dir out is required");
 		return -1;
 	}
 	if (pl->pol == 0) {
-		fw_error(p->diag, "policy: --pol none or --pol ipsec is "
+		fw_error(p->diag,
+		    "policy: --pol none or --pol ipsec is "
 		    "required");
 		return -1;
 	}
 	if (pl->pol == 1 && (pl->n > 0 || pl->strict)) {
 		/* iptables accepts these and drops them; say so. */
-		fw_warn(p->diag, "policy: --pol none ignores --strict and the "
+		fw_warn(p->diag,
+		    "policy: --pol none ignores --strict and the "
 		    "element fields given");
 		pl->n = 0;
 		pl->strict = false;
@@ -215,22 +233,26 @@ policy_final(struct fw_parse *p, void *d)
 		return -1;
 	}
 	if (pl->strict && pl->n == 0) {
-		fw_error(p->diag, "policy: --strict needs at least one of "
+		fw_error(p->diag,
+		    "policy: --strict needs at least one of "
 		    "--reqid, --spi, --proto, --mode, --tunnel-src, "
 		    "--tunnel-dst");
 		return -1;
 	}
 	for (i = 0; i < pl->n; i++) {
 		if (pl->e[i].given == 0) {
-			fw_error(p->diag, "policy: element %d after --next is "
-			    "empty", i + 1);
+			fw_error(p->diag,
+			    "policy: element %d after --next is "
+			    "empty",
+			    i + 1);
 			return -1;
 		}
 		if ((pl->e[i].given & (F_TSRC | F_TDST)) &&
 		    (!(pl->e[i].given & F_MODE) ||
-		    pl->e[i].mode != FW_MODE_TUNNEL ||
-		    (pl->e[i].inv & F_MODE))) {
-			fw_error(p->diag, "policy: --tunnel-src and "
+			pl->e[i].mode != FW_MODE_TUNNEL ||
+			(pl->e[i].inv & F_MODE))) {
+			fw_error(p->diag,
+			    "policy: --tunnel-src and "
 			    "--tunnel-dst need --mode tunnel in the same "
 			    "element");
 			return -1;
@@ -240,8 +262,7 @@ policy_final(struct fw_parse *p, void *d)
 }
 
 static void
-save_field(FILE *f, const struct pol_elem *e, unsigned int bit,
-    const char *opt)
+save_field(FILE *f, const struct pol_elem *e, unsigned int bit, const char *opt)
 {
 	if (e->given & bit)
 		fprintf(f, "%s %s", e->inv & bit ? " !" : "", opt);
@@ -262,9 +283,9 @@ save_addr(FILE *f, const struct prefix *p)
 static void
 policy_save(const void *d, FILE *f)
 {
-	const struct policy *pl = d;
+	const struct policy   *pl = d;
 	const struct pol_elem *e;
-	int i;
+	int		       i;
 
 	fprintf(f, " --dir %s --pol %s", pl->dir == 1 ? "in" : "out",
 	    pl->pol == 1 ? "none" : "ipsec");
@@ -280,12 +301,14 @@ policy_save(const void *d, FILE *f)
 			fprintf(f, " 0x%x", e->spi);
 		save_field(f, e, F_PROTO, "--proto");
 		if (e->given & F_PROTO)
-			fprintf(f, " %s", e->proto == IPPROTO_ESP ? "esp" :
-			    e->proto == IPPROTO_AH ? "ah" : "ipcomp");
+			fprintf(f, " %s",
+			    e->proto == IPPROTO_ESP    ? "esp" :
+				e->proto == IPPROTO_AH ? "ah" :
+							 "ipcomp");
 		save_field(f, e, F_MODE, "--mode");
 		if (e->given & F_MODE)
-			fprintf(f, " %s", e->mode == FW_MODE_TUNNEL ?
-			    "tunnel" : "transport");
+			fprintf(f, " %s",
+			    e->mode == FW_MODE_TUNNEL ? "tunnel" : "transport");
 		/* libxt_policy prints the destination first. */
 		save_field(f, e, F_TDST, "--tunnel-dst");
 		if (e->given & F_TDST)
@@ -322,10 +345,10 @@ static bool
 policy_match(const void *d, const struct fw_pkt *pk, struct fw_eval *ev)
 {
 	static const struct pol_elem any;
-	const struct policy *pl = d;
-	const struct fw_secpath *sp;
-	const struct pol_elem *e0;
-	int i, k;
+	const struct policy	    *pl = d;
+	const struct fw_secpath	    *sp;
+	const struct pol_elem	    *e0;
+	int			     i, k;
 
 	(void)ev;
 	if (pl->dir == 1)
@@ -365,7 +388,12 @@ policy_hooks(const void *d)
 }
 
 const struct fw_matchdef fw_match_policy = {
-	.name = "policy", .opts = policy_opts, .size = sizeof(struct policy),
-	.parse = policy_parse, .final = policy_final, .save = policy_save,
-	.match = policy_match, .hookmask = policy_hooks,
+	.name = "policy",
+	.opts = policy_opts,
+	.size = sizeof(struct policy),
+	.parse = policy_parse,
+	.final = policy_final,
+	.save = policy_save,
+	.match = policy_match,
+	.hookmask = policy_hooks,
 };

@@ -14,36 +14,83 @@
  * as Debian 12's /etc/protocols spells them.
  */
 static const char *const netbase[256] = {
-	[1] = "icmp", [2] = "igmp", [3] = "ggp", [4] = "ipencap", [5] = "st",
-	[6] = "tcp", [8] = "egp", [9] = "igp", [12] = "pup", [17] = "udp",
-	[20] = "hmp", [22] = "xns-idp", [27] = "rdp", [29] = "iso-tp4",
-	[33] = "dccp", [36] = "xtp", [37] = "ddp", [38] = "idpr-cmtp",
-	[41] = "ipv6", [43] = "ipv6-route", [44] = "ipv6-frag", [45] = "idrp",
-	[46] = "rsvp", [47] = "gre", [50] = "esp", [51] = "ah", [57] = "skip",
-	[58] = "ipv6-icmp", [59] = "ipv6-nonxt", [60] = "ipv6-opts",
-	[73] = "rspf", [81] = "vmtp", [88] = "eigrp", [89] = "ospf",
-	[93] = "ax.25", [94] = "ipip", [97] = "etherip", [98] = "encap",
-	[103] = "pim", [108] = "ipcomp", [112] = "vrrp", [115] = "l2tp",
-	[124] = "isis", [132] = "sctp", [133] = "fc",
-	[135] = "mobility-header", [136] = "udplite", [137] = "mpls-in-ip",
-	[138] = "manet", [139] = "hip", [140] = "shim6", [141] = "wesp",
-	[142] = "rohc", [143] = "ethernet",
+	[1] = "icmp",
+	[2] = "igmp",
+	[3] = "ggp",
+	[4] = "ipencap",
+	[5] = "st",
+	[6] = "tcp",
+	[8] = "egp",
+	[9] = "igp",
+	[12] = "pup",
+	[17] = "udp",
+	[20] = "hmp",
+	[22] = "xns-idp",
+	[27] = "rdp",
+	[29] = "iso-tp4",
+	[33] = "dccp",
+	[36] = "xtp",
+	[37] = "ddp",
+	[38] = "idpr-cmtp",
+	[41] = "ipv6",
+	[43] = "ipv6-route",
+	[44] = "ipv6-frag",
+	[45] = "idrp",
+	[46] = "rsvp",
+	[47] = "gre",
+	[50] = "esp",
+	[51] = "ah",
+	[57] = "skip",
+	[58] = "ipv6-icmp",
+	[59] = "ipv6-nonxt",
+	[60] = "ipv6-opts",
+	[73] = "rspf",
+	[81] = "vmtp",
+	[88] = "eigrp",
+	[89] = "ospf",
+	[93] = "ax.25",
+	[94] = "ipip",
+	[97] = "etherip",
+	[98] = "encap",
+	[103] = "pim",
+	[108] = "ipcomp",
+	[112] = "vrrp",
+	[115] = "l2tp",
+	[124] = "isis",
+	[132] = "sctp",
+	[133] = "fc",
+	[135] = "mobility-header",
+	[136] = "udplite",
+	[137] = "mpls-in-ip",
+	[138] = "manet",
+	[139] = "hip",
+	[140] = "shim6",
+	[141] = "wesp",
+	[142] = "rohc",
+	[143] = "ethernet",
 };
 
 static const struct {
-	const char	*name;
-	uint8_t		 num;
+	const char *name;
+	uint8_t	    num;
 } chain_protos[] = {
-	{ "tcp", 6 }, { "sctp", 132 }, { "udp", 17 }, { "udplite", 136 },
-	{ "icmp", 1 }, { "icmpv6", 58 }, { "esp", 50 }, { "ah", 51 },
-	{ "mh", 135 }, { "all", 0 },
+	{ "tcp", 6 },
+	{ "sctp", 132 },
+	{ "udp", 17 },
+	{ "udplite", 136 },
+	{ "icmp", 1 },
+	{ "icmpv6", 58 },
+	{ "esp", 50 },
+	{ "ah", 51 },
+	{ "mh", 135 },
+	{ "all", 0 },
 };
 
 int
 fw_parse_proto(const char *s, uint8_t *out)
 {
 	uintmax_t v;
-	size_t i;
+	size_t	  i;
 
 	/* iptables lower-cases the name first, so TCP works. */
 	for (i = 0; i < 256; i++)
@@ -94,10 +141,10 @@ int
 fw_split_args(const char *line, char ***argvp, int *argcp, const char **why)
 {
 	*why = NULL;
-	char **argv = NULL, **nv, *w = NULL;
-	size_t wl = 0, n = strlen(line);
-	int argc = 0;
-	bool q = false, inword = false;
+	char	  **argv = NULL, **nv, *w = NULL;
+	size_t	    wl = 0, n = strlen(line);
+	int	    argc = 0;
+	bool	    q = false, inword = false;
 	const char *s;
 
 	if ((w = malloc(n + 2)) == NULL)
@@ -108,7 +155,8 @@ fw_split_args(const char *line, char ***argvp, int *argcp, const char **why)
 			 * end of the line, newline included; so do we, and
 			 * say so. */
 			if (q) {
-				*why = "unterminated double quote: the rest of "
+				*why =
+				    "unterminated double quote: the rest of "
 				    "the line and its newline are one word, as "
 				    "iptables-restore takes them";
 				w[wl++] = '\n';
@@ -117,7 +165,7 @@ fw_split_args(const char *line, char ***argvp, int *argcp, const char **why)
 			if (inword) {
 				w[wl] = '\0';
 				if ((nv = reallocarray(argv, argc + 2,
-				    sizeof(*argv))) == NULL)
+					 sizeof(*argv))) == NULL)
 					goto nomem;
 				argv = nv;
 				if ((argv[argc] = strdup(w)) == NULL)

@@ -16,18 +16,18 @@
 #include "fw_int.h"
 
 struct restore {
-	struct fw_ruleset	*rs;
-	struct fw_diag		*d;
-	int			 table;		/* -1 outside a block */
-	unsigned int		 table_line;
-	bool			 counters;
+	struct fw_ruleset *rs;
+	struct fw_diag	  *d;
+	int		   table; /* -1 outside a block */
+	unsigned int	   table_line;
+	bool		   counters;
 };
 
 static int
 parse_counters(const char *s, uint64_t *pkts, uint64_t *bytes)
 {
 	unsigned long long p, b;
-	int n = 0;
+	int		   n = 0;
 
 	if (sscanf(s, "[%llu:%llu]%n", &p, &b, &n) != 2 || s[n] != '\0')
 		return -1;
@@ -40,17 +40,20 @@ static int
 table_line(struct restore *r, const char *line)
 {
 	const char *name = line + 1;
-	int t;
+	int	    t;
 
 	if (r->table >= 0) {
-		fw_error(r->d, "'*%s' inside the block of table %s, which "
-		    "started on line %u and has no COMMIT", name,
-		    fw_table_names[r->table], r->table_line);
+		fw_error(r->d,
+		    "'*%s' inside the block of table %s, which "
+		    "started on line %u and has no COMMIT",
+		    name, fw_table_names[r->table], r->table_line);
 		return -1;
 	}
 	if ((t = fw_table_byname(name)) == -1) {
-		fw_error(r->d, "no table '%s' (filter, nat, mangle, raw, "
-		    "security)", name);
+		fw_error(r->d,
+		    "no table '%s' (filter, nat, mangle, raw, "
+		    "security)",
+		    name);
 		return -1;
 	}
 	/* A block replaces its table, also one given earlier in the file. */
@@ -66,17 +69,20 @@ static int
 chain_line(struct restore *r, char **argv, int argc)
 {
 	struct fw_chain *c;
-	const char *name = argv[0] + 1;
-	uint64_t p = 0, b = 0;
+	const char	*name = argv[0] + 1;
+	uint64_t	 p = 0, b = 0;
 
-	if (argc < 2 || argc > 3 || (argc == 3 &&
-	    parse_counters(argv[2], &p, &b) == -1)) {
-		fw_error(r->d, "a chain line is ':NAME POLICY [PACKETS:BYTES]'");
+	if (argc < 2 || argc > 3 ||
+	    (argc == 3 && parse_counters(argv[2], &p, &b) == -1)) {
+		fw_error(
+		    r->d, "a chain line is ':NAME POLICY [PACKETS:BYTES]'");
 		return -1;
 	}
 	if (strlen(name) == 0 || strlen(name) >= FW_CHAIN_NAMEMAX) {
-		fw_error(r->d, "chain name '%s' is empty or too long (must be "
-		    "under %d chars)", name, FW_CHAIN_NAMEMAX);
+		fw_error(r->d,
+		    "chain name '%s' is empty or too long (must be "
+		    "under %d chars)",
+		    name, FW_CHAIN_NAMEMAX);
 		return -1;
 	}
 	if ((c = fw_chain_find(r->rs, r->table, name)) != NULL &&
@@ -93,8 +99,10 @@ chain_line(struct restore *r, char **argv, int argc)
 		return fw_chain_new(r->rs, r->table, name) ? 0 : -1;
 	}
 	if (strcmp(argv[1], "ACCEPT") != 0 && strcmp(argv[1], "DROP") != 0) {
-		fw_error(r->d, "policy '%s' of built-in chain %s: ACCEPT or "
-		    "DROP", argv[1], name);
+		fw_error(r->d,
+		    "policy '%s' of built-in chain %s: ACCEPT or "
+		    "DROP",
+		    argv[1], name);
 		return -1;
 	}
 	c->policy_accept = strcmp(argv[1], "ACCEPT") == 0;
@@ -109,14 +117,16 @@ static int
 command_line(struct restore *r, char **argv, int argc)
 {
 	struct fw_chain *c;
-	uint64_t p = 0, b = 0;
-	bool pre = false;
-	int rc;
+	uint64_t	 p = 0, b = 0;
+	bool		 pre = false;
+	int		 rc;
 
 	if (argv[0][0] == '[') {
 		if (parse_counters(argv[0], &p, &b) == -1) {
-			fw_error(r->d, "bad counters '%s' (want "
-			    "[PACKETS:BYTES])", argv[0]);
+			fw_error(r->d,
+			    "bad counters '%s' (want "
+			    "[PACKETS:BYTES])",
+			    argv[0]);
 			return -1;
 		}
 		pre = true;
@@ -141,16 +151,17 @@ command_line(struct restore *r, char **argv, int argc)
 static int
 restore_line(struct restore *r, char *line)
 {
-	char **argv = NULL;
+	char	  **argv = NULL;
 	const char *why;
-	size_t n = strlen(line);
-	int argc = 0, rc = -1;
+	size_t	    n = strlen(line);
+	int	    argc = 0, rc = -1;
 
 	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 		line[--n] = '\0';
 	if (strncmp(line, "COMMIT", 6) == 0 && line[6] != '\0' &&
 	    isspace((unsigned char)line[6])) {
-		fw_error(r->d, "'COMMIT' followed by blanks: iptables-restore "
+		fw_error(r->d,
+		    "'COMMIT' followed by blanks: iptables-restore "
 		    "refuses it (\"Bad argument `COMMIT'\"); remove them");
 		return -1;
 	}
@@ -180,8 +191,10 @@ restore_line(struct restore *r, char *line)
 		goto out;
 	}
 	if (r->table < 0) {
-		fw_error(r->d, "'%s' outside a table block (start one with "
-		    "*filter)", argv[0]);
+		fw_error(r->d,
+		    "'%s' outside a table block (start one with "
+		    "*filter)",
+		    argv[0]);
 		goto out;
 	}
 	if (argv[0][0] == ':')
@@ -201,13 +214,13 @@ fw_restore(struct fw_ruleset *rs, FILE *f, struct fw_diag *d)
 }
 
 int
-fw_restore_opts(struct fw_ruleset *rs, FILE *f, struct fw_diag *d,
-    bool counters)
+fw_restore_opts(
+    struct fw_ruleset *rs, FILE *f, struct fw_diag *d, bool counters)
 {
 	struct restore r = { .d = d, .table = -1, .counters = counters };
-	char *line = NULL;
-	size_t cap = 0;
-	int rc = -1;
+	char	      *line = NULL;
+	size_t	       cap = 0;
+	int	       rc = -1;
 
 	if ((r.rs = fw_ruleset_new()) == NULL)
 		return -1;

@@ -20,7 +20,7 @@ save_prefix(FILE *f, const char *opt, const struct prefix *p, bool inv)
 void
 fw_save_rule(const struct fw_rule *r, FILE *f)
 {
-	char num[4];
+	char   num[4];
 	size_t i;
 
 	save_prefix(f, "-s", &r->src, r->inv & FW_INV_SRC);
@@ -57,7 +57,11 @@ fw_save_rule(const struct fw_rule *r, FILE *f)
 
 /* iptables-save's order of tables, whatever the input's. */
 static const enum fw_tableid save_order[FW_NTABLES] = {
-	FW_MANGLE, FW_SECURITY, FW_RAW, FW_FILTER, FW_NAT,
+	FW_MANGLE,
+	FW_SECURITY,
+	FW_RAW,
+	FW_FILTER,
+	FW_NAT,
 };
 
 /* Built-ins in hook order, then user chains by strcmp, as iptables-save. */
@@ -68,19 +72,19 @@ chain_order(const void *a, const void *b)
 	const struct fw_chain *y = *(struct fw_chain *const *)b;
 
 	if (x->hook != -1 || y->hook != -1)
-		return x->hook == -1 ? 1 : y->hook == -1 ? -1 :
-		    x->hook - y->hook;
+		return x->hook == -1 ? 1 :
+		    y->hook == -1    ? -1 :
+				       x->hook - y->hook;
 	return strcmp(x->name, y->name);
 }
 
 static void
-save_table(const struct fw_table *tb, enum fw_tableid t, FILE *f,
-    bool counters)
+save_table(const struct fw_table *tb, enum fw_tableid t, FILE *f, bool counters)
 {
-	struct fw_chain **order;
+	struct fw_chain	     **order;
 	const struct fw_chain *c;
-	const struct fw_rule *r;
-	size_t i, j;
+	const struct fw_rule  *r;
+	size_t		       i, j;
 
 	if ((order = calloc(tb->nchains + 1, sizeof(*order))) == NULL)
 		return;
@@ -90,7 +94,9 @@ save_table(const struct fw_table *tb, enum fw_tableid t, FILE *f,
 	for (i = 0; i < tb->nchains; i++) {
 		c = order[i];
 		fprintf(f, ":%s %s [%llu:%llu]\n", c->name,
-		    c->hook == -1 ? "-" : c->policy_accept ? "ACCEPT" : "DROP",
+		    c->hook == -1	 ? "-" :
+			c->policy_accept ? "ACCEPT" :
+					   "DROP",
 		    (unsigned long long)c->pkts, (unsigned long long)c->bytes);
 	}
 	for (i = 0; i < tb->nchains; i++) {
@@ -117,8 +123,8 @@ fw_save(const struct fw_ruleset *rs, FILE *f, bool counters)
 
 	for (i = 0; i < FW_NTABLES; i++)
 		if (rs->t[save_order[i]].present)
-			save_table(&rs->t[save_order[i]], save_order[i], f,
-			    counters);
+			save_table(
+			    &rs->t[save_order[i]], save_order[i], f, counters);
 }
 
 /* A string argument as iptables-save 1.8.9 prints it: bare when it is only
@@ -128,8 +134,8 @@ void
 fw_save_string(FILE *f, const char *s)
 {
 	static const char bare[] = "_-0123456789abcdefghijklmnopqrstuvwxyz"
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
-	size_t n = strspn(s, bare);
+				   "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+	size_t		  n = strspn(s, bare);
 
 	if (n > 0 && s[n] == '\0') {
 		fprintf(f, " %s", s);

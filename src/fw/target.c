@@ -10,7 +10,7 @@
 
 #include "fw_int.h"
 
-#define HOOKS_LOCAL	(1u << FW_INPUT | 1u << FW_FORWARD | 1u << FW_OUTPUT)
+#define HOOKS_LOCAL (1u << FW_INPUT | 1u << FW_FORWARD | 1u << FW_OUTPUT)
 
 static void
 verdict_name(const char *name, char *out, size_t len)
@@ -29,8 +29,8 @@ accept_run(const void *d, const struct fw_pkt *pk, struct fw_eval *ev,
 }
 
 static void
-drop_run(const void *d, const struct fw_pkt *pk, struct fw_eval *ev,
-    char *out, size_t len)
+drop_run(const void *d, const struct fw_pkt *pk, struct fw_eval *ev, char *out,
+    size_t len)
 {
 	(void)d;
 	(void)pk;
@@ -39,20 +39,25 @@ drop_run(const void *d, const struct fw_pkt *pk, struct fw_eval *ev,
 }
 
 const struct fw_targetdef fw_target_accept = {
-	.name = "ACCEPT", .action = FW_ACT_VERDICT, .run = accept_run,
+	.name = "ACCEPT",
+	.action = FW_ACT_VERDICT,
+	.run = accept_run,
 };
 
 const struct fw_targetdef fw_target_drop = {
-	.name = "DROP", .action = FW_ACT_VERDICT, .run = drop_run,
+	.name = "DROP",
+	.action = FW_ACT_VERDICT,
+	.run = drop_run,
 };
 
 const struct fw_targetdef fw_target_return = {
-	.name = "RETURN", .action = FW_ACT_RETURN,
+	.name = "RETURN",
+	.action = FW_ACT_RETURN,
 };
 
 /* REJECT: the kinds of libipt_REJECT, with their short aliases. */
 static const struct {
-	const char	*name, *alias;
+	const char *name, *alias;
 } reject_kinds[] = {
 	{ "icmp-net-unreachable", "net-unreach" },
 	{ "icmp-host-unreachable", "host-unreach" },
@@ -64,24 +69,22 @@ static const struct {
 	{ "icmp-admin-prohibited", "admin-prohib" },
 };
 
-#define REJECT_DEFAULT	3
-#define REJECT_TCPRESET	6
+#define REJECT_DEFAULT 3
+#define REJECT_TCPRESET 6
 
 struct reject {
-	int		 kind;
-	bool		 given;
+	int  kind;
+	bool given;
 };
 
-static const struct fw_opt reject_opts[] = {
-	{ "reject-with", 0, 1, false },
-	{ NULL, 0, 0, false }
-};
+static const struct fw_opt reject_opts[] = { { "reject-with", 0, 1, false },
+	{ NULL, 0, 0, false } };
 
 static int
 reject_parse(struct fw_parse *p, void *d, int id, char **args, bool inv)
 {
 	struct reject *r = d;
-	size_t i;
+	size_t	       i;
 
 	(void)id;
 	(void)inv;
@@ -103,9 +106,10 @@ reject_final(struct fw_parse *p, void *d)
 
 	if (!r->given)
 		r->kind = REJECT_DEFAULT;
-	if (r->kind == REJECT_TCPRESET && (p->rule->proto != IPPROTO_TCP ||
-	    (p->rule->inv & FW_INV_PROTO))) {
-		fw_error(p->diag, "REJECT --reject-with tcp-reset needs -p tcp "
+	if (r->kind == REJECT_TCPRESET &&
+	    (p->rule->proto != IPPROTO_TCP || (p->rule->inv & FW_INV_PROTO))) {
+		fw_error(p->diag,
+		    "REJECT --reject-with tcp-reset needs -p tcp "
 		    "(the kernel refuses it otherwise)");
 		return -1;
 	}
@@ -130,38 +134,40 @@ reject_run(const void *d, const struct fw_pkt *pk, struct fw_eval *ev,
 }
 
 const struct fw_targetdef fw_target_reject = {
-	.name = "REJECT", .opts = reject_opts, .size = sizeof(struct reject),
-	.hooks = HOOKS_LOCAL, .tables = 1u << FW_FILTER, .action = FW_ACT_VERDICT,
-	.parse = reject_parse, .final = reject_final, .save = reject_save,
+	.name = "REJECT",
+	.opts = reject_opts,
+	.size = sizeof(struct reject),
+	.hooks = HOOKS_LOCAL,
+	.tables = 1u << FW_FILTER,
+	.action = FW_ACT_VERDICT,
+	.parse = reject_parse,
+	.final = reject_final,
+	.save = reject_save,
 	.run = reject_run,
 };
 
 /* LOG: syslog levels by name or number; the prefix holds 29 bytes. */
-static const char *const log_levels[8] = { "emerg", "alert", "crit",
-	"error", "warning", "notice", "info", "debug" };
+static const char *const log_levels[8] = { "emerg", "alert", "crit", "error",
+	"warning", "notice", "info", "debug" };
 
-#define LOG_PREFIXMAX	29
-#define LOG_DEFLEVEL	4
+#define LOG_PREFIXMAX 29
+#define LOG_DEFLEVEL 4
 
 enum { L_LEVEL, L_PREFIX, L_TCPSEQ, L_TCPOPT, L_IPOPT, L_UID, L_MACDEC };
 
 struct log {
-	int		 level;
-	bool		 level_given;
-	char		 prefix[LOG_PREFIXMAX + 1];
-	unsigned int	 flags;		/* 1 << L_TCPSEQ ... */
+	int	     level;
+	bool	     level_given;
+	char	     prefix[LOG_PREFIXMAX + 1];
+	unsigned int flags; /* 1 << L_TCPSEQ ... */
 };
 
-static const struct fw_opt log_opts[] = {
-	{ "log-level", L_LEVEL, 1, false },
+static const struct fw_opt log_opts[] = { { "log-level", L_LEVEL, 1, false },
 	{ "log-prefix", L_PREFIX, 1, false },
 	{ "log-tcp-sequence", L_TCPSEQ, 0, false },
 	{ "log-tcp-options", L_TCPOPT, 0, false },
-	{ "log-ip-options", L_IPOPT, 0, false },
-	{ "log-uid", L_UID, 0, false },
-	{ "log-macdecode", L_MACDEC, 0, false },
-	{ NULL, 0, 0, false }
-};
+	{ "log-ip-options", L_IPOPT, 0, false }, { "log-uid", L_UID, 0, false },
+	{ "log-macdecode", L_MACDEC, 0, false }, { NULL, 0, 0, false } };
 
 static const char *const log_flagopt[] = { NULL, NULL, "--log-tcp-sequence",
 	"--log-tcp-options", "--log-ip-options", "--log-uid",
@@ -171,8 +177,8 @@ static int
 log_parse(struct fw_parse *p, void *d, int id, char **args, bool inv)
 {
 	struct log *l = d;
-	uintmax_t v;
-	size_t i;
+	uintmax_t   v;
+	size_t	    i;
 
 	(void)inv;
 	switch (id) {
@@ -183,8 +189,10 @@ log_parse(struct fw_parse *p, void *d, int id, char **args, bool inv)
 		if (i < 8)
 			v = i;
 		else if (ipt_strtoui(args[0], 0, 7, &v) == -1) {
-			fw_error(p->diag, "--log-level '%s': 0 to 7 or a "
-			    "syslog level name", args[0]);
+			fw_error(p->diag,
+			    "--log-level '%s': 0 to 7 or a "
+			    "syslog level name",
+			    args[0]);
 			return -1;
 		}
 		l->level = (int)v;
@@ -192,8 +200,10 @@ log_parse(struct fw_parse *p, void *d, int id, char **args, bool inv)
 		return 0;
 	case L_PREFIX:
 		if (strlen(args[0]) > LOG_PREFIXMAX)
-			fw_warn(p->diag, "--log-prefix is cut to %d bytes, as "
-			    "iptables does", LOG_PREFIXMAX);
+			fw_warn(p->diag,
+			    "--log-prefix is cut to %d bytes, as "
+			    "iptables does",
+			    LOG_PREFIXMAX);
 		snprintf(l->prefix, sizeof(l->prefix), "%s", args[0]);
 		return 0;
 	default:
@@ -217,7 +227,7 @@ static void
 log_save(const void *d, FILE *f)
 {
 	const struct log *l = d;
-	int i;
+	int		  i;
 
 	if (l->prefix[0] != '\0') {
 		fputs(" --log-prefix", f);
@@ -232,8 +242,8 @@ log_save(const void *d, FILE *f)
 
 /* Non-terminating: the evaluator reports that it logged and goes on. */
 static void
-log_run(const void *d, const struct fw_pkt *pk, struct fw_eval *ev,
-    char *out, size_t len)
+log_run(const void *d, const struct fw_pkt *pk, struct fw_eval *ev, char *out,
+    size_t len)
 {
 	(void)pk;
 	(void)ev;
@@ -242,45 +252,49 @@ log_run(const void *d, const struct fw_pkt *pk, struct fw_eval *ev,
 }
 
 const struct fw_targetdef fw_target_log = {
-	.name = "LOG", .opts = log_opts, .size = sizeof(struct log),
-	.action = FW_ACT_CONTINUE, .parse = log_parse, .final = log_final,
-	.save = log_save, .run = log_run,
+	.name = "LOG",
+	.opts = log_opts,
+	.size = sizeof(struct log),
+	.action = FW_ACT_CONTINUE,
+	.parse = log_parse,
+	.final = log_final,
+	.save = log_save,
+	.run = log_run,
 };
 
 /* NFLOG: group 0 is the default and is not printed. */
 enum { N_GROUP, N_PREFIX, N_RANGE, N_SIZE, N_THRESHOLD };
 
 struct nflog {
-	uint16_t	 group;
-	char		 prefix[64];
-	uint32_t	 size;
-	uint16_t	 threshold;
-	unsigned int	 given;
+	uint16_t     group;
+	char	     prefix[64];
+	uint32_t     size;
+	uint16_t     threshold;
+	unsigned int given;
 };
 
-static const struct fw_opt nflog_opts[] = {
-	{ "nflog-group", N_GROUP, 1, false },
+static const struct fw_opt nflog_opts[] = { { "nflog-group", N_GROUP, 1,
+						false },
 	{ "nflog-prefix", N_PREFIX, 1, false },
 	{ "nflog-range", N_RANGE, 1, false },
 	{ "nflog-size", N_SIZE, 1, false },
-	{ "nflog-threshold", N_THRESHOLD, 1, false },
-	{ NULL, 0, 0, false }
-};
+	{ "nflog-threshold", N_THRESHOLD, 1, false }, { NULL, 0, 0, false } };
 
 static int
 nflog_parse(struct fw_parse *p, void *d, int id, char **args, bool inv)
 {
-	static const uintmax_t max[] = { 65535, 0, UINT32_MAX, UINT32_MAX,
-		65535 };
+	static const uintmax_t	 max[] = { 65535, 0, UINT32_MAX, UINT32_MAX,
+		  65535 };
 	static const char *const names[] = { "--nflog-group", "--nflog-prefix",
 		"--nflog-range", "--nflog-size", "--nflog-threshold" };
-	struct nflog *n = d;
-	uintmax_t v;
+	struct nflog		*n = d;
+	uintmax_t		 v;
 
 	(void)inv;
 	if (id == N_PREFIX) {
 		if (strlen(args[0]) >= sizeof(n->prefix)) {
-			fw_error(p->diag, "--nflog-prefix is longer than 63 "
+			fw_error(p->diag,
+			    "--nflog-prefix is longer than 63 "
 			    "bytes");
 			return -1;
 		}
@@ -293,7 +307,8 @@ nflog_parse(struct fw_parse *p, void *d, int id, char **args, bool inv)
 		return -1;
 	}
 	if (id == N_RANGE) {
-		fw_warn(p->diag, "--nflog-range never worked and is ignored "
+		fw_warn(p->diag,
+		    "--nflog-range never worked and is ignored "
 		    "(iptables drops it too); use --nflog-size");
 		return 0;
 	}
@@ -325,39 +340,52 @@ nflog_save(const void *d, FILE *f)
 }
 
 static void
-nflog_run(const void *d, const struct fw_pkt *pk, struct fw_eval *ev,
-    char *out, size_t len)
+nflog_run(const void *d, const struct fw_pkt *pk, struct fw_eval *ev, char *out,
+    size_t len)
 {
 	(void)pk;
 	(void)ev;
 	snprintf(out, len, "NFLOG group %u prefix \"%s\"",
-	    ((const struct nflog *)d)->group, ((const struct nflog *)d)->prefix);
+	    ((const struct nflog *)d)->group,
+	    ((const struct nflog *)d)->prefix);
 }
 
 const struct fw_targetdef fw_target_nflog = {
-	.name = "NFLOG", .opts = nflog_opts, .size = sizeof(struct nflog),
-	.action = FW_ACT_CONTINUE, .parse = nflog_parse, .save = nflog_save,
+	.name = "NFLOG",
+	.opts = nflog_opts,
+	.size = sizeof(struct nflog),
+	.action = FW_ACT_CONTINUE,
+	.parse = nflog_parse,
+	.save = nflog_save,
 	.run = nflog_run,
 };
 
 /* MARK and CONNMARK's set forms reduce to mark = (mark & ~mask) ^ value,
  * which is what --set-xmark prints (xt_MARK, xt_CONNMARK). */
-enum { K_SETX, K_SET, K_AND, K_OR, K_XOR, K_SAVE, K_RESTORE, K_NFMASK,
-	K_CTMASK, K_MASK };
+enum {
+	K_SETX,
+	K_SET,
+	K_AND,
+	K_OR,
+	K_XOR,
+	K_SAVE,
+	K_RESTORE,
+	K_NFMASK,
+	K_CTMASK,
+	K_MASK
+};
 
 struct xmark {
-	uint32_t	 value, mask;
-	int		 mode;		/* K_SETX, K_SAVE or K_RESTORE */
-	uint32_t	 nfmask, ctmask;
-	bool		 given;
+	uint32_t value, mask;
+	int	 mode; /* K_SETX, K_SAVE or K_RESTORE */
+	uint32_t nfmask, ctmask;
+	bool	 given;
 };
 
-static const struct fw_opt mark_opts[] = {
-	{ "set-xmark", K_SETX, 1, false }, { "set-mark", K_SET, 1, false },
-	{ "and-mark", K_AND, 1, false }, { "or-mark", K_OR, 1, false },
-	{ "xor-mark", K_XOR, 1, false },
-	{ NULL, 0, 0, false }
-};
+static const struct fw_opt mark_opts[] = { { "set-xmark", K_SETX, 1, false },
+	{ "set-mark", K_SET, 1, false }, { "and-mark", K_AND, 1, false },
+	{ "or-mark", K_OR, 1, false }, { "xor-mark", K_XOR, 1, false },
+	{ NULL, 0, 0, false } };
 
 static const struct fw_opt connmark_opts[] = {
 	{ "set-xmark", K_SETX, 1, false }, { "set-mark", K_SET, 1, false },
@@ -365,19 +393,19 @@ static const struct fw_opt connmark_opts[] = {
 	{ "xor-mark", K_XOR, 1, false }, { "save-mark", K_SAVE, 0, false },
 	{ "restore-mark", K_RESTORE, 0, false },
 	{ "nfmask", K_NFMASK, 1, false }, { "ctmask", K_CTMASK, 1, false },
-	{ "mask", K_MASK, 1, false },
-	{ NULL, 0, 0, false }
+	{ "mask", K_MASK, 1, false }, { NULL, 0, 0, false }
 };
 
 static int
 xmark_parse(struct fw_parse *p, void *d, int id, char **args, bool inv)
 {
 	struct xmark *x = d;
-	uint32_t v, m;
+	uint32_t      v, m;
 
 	(void)inv;
 	if (id <= K_RESTORE && x->given) {
-		fw_error(p->diag, "only one of --set-xmark, --set-mark, "
+		fw_error(p->diag,
+		    "only one of --set-xmark, --set-mark, "
 		    "--and-mark, --or-mark, --xor-mark, --save-mark and "
 		    "--restore-mark");
 		return -1;
@@ -405,19 +433,19 @@ xmark_parse(struct fw_parse *p, void *d, int id, char **args, bool inv)
 		x->value = v;
 		x->mask = m;
 		break;
-	case K_SET:		/* mark = (mark & ~m) | v */
+	case K_SET: /* mark = (mark & ~m) | v */
 		x->value = v;
 		x->mask = m | v;
 		break;
-	case K_AND:		/* mark &= v */
+	case K_AND: /* mark &= v */
 		x->value = 0;
 		x->mask = ~v;
 		break;
-	case K_OR:		/* mark |= v */
+	case K_OR: /* mark |= v */
 		x->value = v;
 		x->mask = v;
 		break;
-	case K_XOR:		/* mark ^= v */
+	case K_XOR: /* mark ^= v */
 		x->value = v;
 		x->mask = 0;
 		break;
@@ -431,7 +459,8 @@ static int
 xmark_final(struct fw_parse *p, void *d)
 {
 	if (!((struct xmark *)d)->given) {
-		fw_error(p->diag, "MARK/CONNMARK needs one of --set-xmark, "
+		fw_error(p->diag,
+		    "MARK/CONNMARK needs one of --set-xmark, "
 		    "--set-mark, --and-mark, --or-mark, --xor-mark");
 		return -1;
 	}
@@ -452,8 +481,8 @@ xmark_save(const void *d, FILE *f)
 }
 
 static void
-mark_run(const void *d, const struct fw_pkt *pk, struct fw_eval *ev,
-    char *out, size_t len)
+mark_run(const void *d, const struct fw_pkt *pk, struct fw_eval *ev, char *out,
+    size_t len)
 {
 	const struct xmark *x = d;
 
@@ -472,22 +501,31 @@ connmark_run(const void *d, const struct fw_pkt *pk, struct fw_eval *ev,
 	if (x->mode == K_SETX)
 		ev->ctmark = (ev->ctmark & ~x->mask) ^ x->value;
 	else if (x->mode == K_SAVE)
-		ev->ctmark = (ev->ctmark & ~x->ctmask) ^
-		    (ev->mark & x->nfmask);
+		ev->ctmark = (ev->ctmark & ~x->ctmask) ^ (ev->mark & x->nfmask);
 	else
 		ev->mark = (ev->mark & ~x->nfmask) ^ (ev->ctmark & x->ctmask);
-	snprintf(out, len, "CONNMARK ctmark 0x%x mark 0x%x", ev->ctmark,
-	    ev->mark);
+	snprintf(
+	    out, len, "CONNMARK ctmark 0x%x mark 0x%x", ev->ctmark, ev->mark);
 }
 
 const struct fw_targetdef fw_target_mark = {
-	.name = "MARK", .opts = mark_opts, .size = sizeof(struct xmark),
-	.action = FW_ACT_CONTINUE, .parse = xmark_parse, .final = xmark_final,
-	.save = xmark_save, .run = mark_run,
+	.name = "MARK",
+	.opts = mark_opts,
+	.size = sizeof(struct xmark),
+	.action = FW_ACT_CONTINUE,
+	.parse = xmark_parse,
+	.final = xmark_final,
+	.save = xmark_save,
+	.run = mark_run,
 };
 
 const struct fw_targetdef fw_target_connmark = {
-	.name = "CONNMARK", .opts = connmark_opts, .size = sizeof(struct xmark),
-	.action = FW_ACT_CONTINUE, .parse = xmark_parse, .final = xmark_final,
-	.save = xmark_save, .run = connmark_run,
+	.name = "CONNMARK",
+	.opts = connmark_opts,
+	.size = sizeof(struct xmark),
+	.action = FW_ACT_CONTINUE,
+	.parse = xmark_parse,
+	.final = xmark_final,
+	.save = xmark_save,
+	.run = connmark_run,
 };

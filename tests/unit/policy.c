@@ -23,21 +23,21 @@ sa(char c, struct fw_sa *s)
 	addr_pton(AF_INET, "203.0.113.9", &s->tsrc);
 	addr_pton(AF_INET, "198.51.100.1", &s->tdst);
 	switch (c) {
-	case 'A':		/* the story's tunnel */
+	case 'A': /* the story's tunnel */
 		s->spi = 0x100;
 		s->reqid = 1;
 		break;
-	case 'B':		/* transport ESP, reqid 2 */
+	case 'B': /* transport ESP, reqid 2 */
 		s->mode = FW_MODE_TRANSPORT;
 		s->spi = 0x200;
 		s->reqid = 2;
 		break;
-	case 'C':		/* tunnel AH, reqid 3 */
+	case 'C': /* tunnel AH, reqid 3 */
 		s->proto = IPPROTO_AH;
 		s->spi = 0x300;
 		s->reqid = 3;
 		break;
-	case 'D':		/* like A, from another peer to another gateway */
+	case 'D': /* like A, from another peer to another gateway */
 		s->spi = 0x400;
 		s->reqid = 1;
 		addr_pton(AF_INET, "203.0.113.10", &s->tsrc);
@@ -47,9 +47,9 @@ sa(char c, struct fw_sa *s)
 }
 
 struct row {
-	const char	*opts;	/* after -m policy --dir DIR */
-	const char	*path;	/* "" for no security path */
-	bool		 match;
+	const char *opts; /* after -m policy --dir DIR */
+	const char *path; /* "" for no security path */
+	bool	    match;
 };
 
 static const struct row rows[] = {
@@ -85,7 +85,8 @@ static const struct row rows[] = {
 	{ "--pol ipsec --mode tunnel ! --tunnel-src 203.0.113.9", "A", false },
 	{ "--pol ipsec --mode tunnel ! --tunnel-src 203.0.113.9", "D", true },
 	{ "--pol ipsec --mode tunnel --tunnel-src 203.0.113.9 "
-	  "--tunnel-dst 198.51.100.1", "DA", true },
+	  "--tunnel-dst 198.51.100.1",
+	    "DA", true },
 	/* All fields of one element must hold for the same SA. */
 	{ "--pol ipsec --reqid 1 --proto ah", "AC", false },
 	{ "--pol ipsec --reqid 3 --proto ah", "AC", true },
@@ -97,32 +98,32 @@ static const struct row rows[] = {
 	{ "--pol ipsec --strict ! --reqid 1", "B", true },
 	{ "--pol ipsec --strict --reqid 1 --next --reqid 2", "A", false },
 	{ "--pol ipsec --strict --reqid 1 --next --reqid 2 --next --reqid 3",
-	  "AB", false },
+	    "AB", false },
 };
 
 /* Rows whose answer depends on the direction: element k against the k-th
  * SA from the outside (out) or from the inside (in). */
 struct drow {
-	const char	*opts;
-	const char	*path;
-	bool		 in, out;
+	const char *opts;
+	const char *path;
+	bool	    in, out;
 };
 
 static const struct drow drows[] = {
 	{ "--pol ipsec --strict --reqid 1 --next --reqid 2", "AB", false,
-	  true },
+	    true },
 	{ "--pol ipsec --strict --reqid 1 --next --reqid 2", "BA", true,
-	  false },
+	    false },
 	{ "--pol ipsec --strict ! --reqid 1 --next --reqid 2", "BB", true,
-	  true },
+	    true },
 	{ "--pol ipsec --strict ! --reqid 2 --next --reqid 2", "AB", false,
-	  true },
+	    true },
 	{ "--pol ipsec --strict --proto esp --mode tunnel --next --proto ah",
-	  "AC", false, true },
+	    "AC", false, true },
 	{ "--pol ipsec --strict --proto ah --next --proto esp --mode tunnel",
-	  "AC", true, false },
+	    "AC", true, false },
 	{ "--pol ipsec --strict --proto esp --mode tunnel --next --proto ah",
-	  "CA", true, false },
+	    "CA", true, false },
 };
 
 /* Load "-P CHAIN DROP" and "-A CHAIN -m policy --dir DIR OPTS -j ACCEPT";
@@ -131,16 +132,16 @@ static int
 run(const char *chain, const char *dir, const char *opts, const char *path,
     bool *matched)
 {
-	struct fw_diag d = { .out = stderr, .file = "policy-test" };
-	char line[512], **argv, **pv;
-	struct fw_ruleset *rs;
+	struct fw_diag	     d = { .out = stderr, .file = "policy-test" };
+	char		     line[512], **argv, **pv;
+	struct fw_ruleset   *rs;
 	struct fw_evaluator *e;
-	struct fw_verdict v;
-	struct fw_pkt pk;
-	struct fw_secpath *sp;
-	const char *why;
-	int argc, pc, rc = -1;
-	size_t i;
+	struct fw_verdict    v;
+	struct fw_pkt	     pk;
+	struct fw_secpath   *sp;
+	const char	    *why;
+	int		     argc, pc, rc = -1;
+	size_t		     i;
 
 	rs = fw_ruleset_new();
 	snprintf(line, sizeof(line), "-P %s DROP", chain);
@@ -182,13 +183,13 @@ table(void)
 {
 	static const char *const dirs[2][2] = { { "INPUT", "in" },
 		{ "OUTPUT", "out" } };
-	bool m;
-	size_t i, k;
+	bool			 m;
+	size_t			 i, k;
 
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
 		for (k = 0; k < 2; k++) {
 			if (run(dirs[k][0], dirs[k][1], rows[i].opts,
-			    rows[i].path, &m) == -1) {
+				rows[i].path, &m) == -1) {
 				ok(0, "load --dir %s %s", dirs[k][1],
 				    rows[i].opts);
 				continue;
@@ -202,14 +203,16 @@ table(void)
 			bool want = k == 0 ? drows[i].in : drows[i].out;
 
 			if (run(dirs[k][0], dirs[k][1], drows[i].opts,
-			    drows[i].path, &m) == -1) {
+				drows[i].path, &m) == -1) {
 				ok(0, "load --dir %s %s", dirs[k][1],
 				    drows[i].opts);
 				continue;
 			}
-			ok(m == want, "--dir %s %s, path [%s] outermost "
-			    "first: %s", dirs[k][1], drows[i].opts,
-			    drows[i].path, want ? "match" : "no match");
+			ok(m == want,
+			    "--dir %s %s, path [%s] outermost "
+			    "first: %s",
+			    dirs[k][1], drows[i].opts, drows[i].path,
+			    want ? "match" : "no match");
 		}
 }
 
@@ -218,36 +221,43 @@ static void
 refused(void)
 {
 	static const struct {
-		const char	*cmds;	/* commands separated by ';' */
-		const char	*why;
+		const char *cmds; /* commands separated by ';' */
+		const char *why;
 	} bad[] = {
-		{ "-A OUTPUT -m policy --dir in --pol ipsec", "'policy' is not "
-		  "valid in OUTPUT" },
-		{ "-A INPUT -m policy --dir out --pol ipsec", "'policy' is not "
-		  "valid in INPUT" },
+		{ "-A OUTPUT -m policy --dir in --pol ipsec",
+		    "'policy' is not "
+		    "valid in OUTPUT" },
+		{ "-A INPUT -m policy --dir out --pol ipsec",
+		    "'policy' is not "
+		    "valid in INPUT" },
 		{ "-N vpn;-A vpn -m policy --dir in --pol ipsec -j ACCEPT;"
-		  "-A OUTPUT -j vpn", "'policy' is not valid in OUTPUT" },
-		{ "-A INPUT -m policy --dir in --pol ipsec --tunnel-src 1.2.3.4",
-		  "policy: --tunnel-src and --tunnel-dst need --mode tunnel" },
+		  "-A OUTPUT -j vpn",
+		    "'policy' is not valid in OUTPUT" },
+		{ "-A INPUT -m policy --dir in --pol ipsec --tunnel-src "
+		  "1.2.3.4",
+		    "policy: --tunnel-src and --tunnel-dst need --mode "
+		    "tunnel" },
 		{ "-A INPUT -m policy --dir in --pol ipsec --mode transport "
-		  "--tunnel-dst 1.2.3.4", "policy: --tunnel-src and" },
+		  "--tunnel-dst 1.2.3.4",
+		    "policy: --tunnel-src and" },
 		{ "-A INPUT -m policy --dir in --pol ipsec --reqid 1 --next "
-		  "--reqid 2", "policy: --next needs --strict" },
+		  "--reqid 2",
+		    "policy: --next needs --strict" },
 		{ "-A INPUT -m policy --dir in --pol ipsec --strict",
-		  "policy: --strict needs" },
+		    "policy: --strict needs" },
 		{ "-A INPUT -m policy --pol ipsec", "policy: --dir in or" },
 		{ "-A INPUT -m policy --dir in", "policy: --pol none or" },
 		{ "-A INPUT -m policy --dir in --pol ipsec --reqid 1 --reqid 2",
-		  "policy: --reqid given twice" },
+		    "policy: --reqid given twice" },
 		{ "-A INPUT -m policy --dir in --pol ipsec --proto udp",
-		  "policy: --proto 'udp'" },
+		    "policy: --proto 'udp'" },
 	};
-	char buf[4096], *cmd, *save = NULL, copy[512], **argv;
+	char		   buf[4096], *cmd, *save = NULL, copy[512], **argv;
 	struct fw_ruleset *rs;
-	const char *why;
-	size_t i;
-	int argc, rc;
-	FILE *f;
+	const char	  *why;
+	size_t		   i;
+	int		   argc, rc;
+	FILE		  *f;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct fw_diag d = { 0 };
@@ -259,7 +269,7 @@ refused(void)
 		snprintf(copy, sizeof(copy), "%s", bad[i].cmds);
 		rc = 0;
 		for (cmd = strtok_r(copy, ";", &save); cmd != NULL && rc == 0;
-		    cmd = strtok_r(NULL, ";", &save)) {
+		     cmd = strtok_r(NULL, ";", &save)) {
 			fw_split_args(cmd, &argv, &argc, &why);
 			rc = fw_command(rs, argc, argv, &d);
 			fw_free_args(argv, argc);
@@ -267,8 +277,8 @@ refused(void)
 		if (rc == 0)
 			rc = fw_ruleset_check(rs, &d);
 		fclose(f);
-		ok(rc == -1 && strstr(buf, bad[i].why) != NULL,
-		    "refused: %s", bad[i].cmds);
+		ok(rc == -1 && strstr(buf, bad[i].why) != NULL, "refused: %s",
+		    bad[i].cmds);
 		if (rc != -1 || strstr(buf, bad[i].why) == NULL)
 			diag("  got: %s", buf);
 		fw_ruleset_free(rs);
