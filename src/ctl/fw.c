@@ -229,7 +229,7 @@ static int
 fw_trace(int argc, char **argv)
 {
 	struct fw_ruleset   *rs;
-	struct fw_evaluator *e;
+	struct fw_evaluator *e = NULL;
 	struct fw_verdict    v;
 	struct fw_pkt	     pk;
 	struct fwopts	     o = { 0 };
@@ -246,25 +246,26 @@ fw_trace(int argc, char **argv)
 	if ((line = calloc(1, len)) == NULL)
 		return 2;
 	for (i = 0; i < o.argc; i++) {
+		if (i > 0)
+			strcat(line, " ");
 		strcat(line, o.argv[i]);
-		strcat(line, " ");
 	}
 	if (fw_pkt_parse(line, &pk, &why, key, sizeof(key)) != 1) {
 		fprintf(stderr, "moatctl: packet: error: %s%s%s%s\n",
 		    key[0] ? "'" : "", key, key[0] ? "': " : "", why);
-		free(line);
-		return 2;
+		goto out;
 	}
-	free(line);
 	if ((e = load_eval(&o, &rs)) == NULL)
-		return 2;
-	printf("packet: hook %s\n", argv[0] ? "" : "");
+		goto out;
+	printf("packet: %s\n", line);
 	fw_evaluate(e, &pk, &v, stdout);
 	printf("verdict: ");
 	print_verdict(&v);
-	rc = 0;
 	fw_evaluator_free(e);
 	fw_ruleset_free(rs);
+	rc = 0;
+out:
+	free(line);
 	return rc;
 }
 

@@ -51,9 +51,10 @@ fw_evaluator_free(struct fw_evaluator *e)
 	free(e);
 }
 
-/* Every rule of the table must be something moat can evaluate. */
-int
-fw_evaluable(const struct fw_ruleset *rs, enum fw_tableid t, struct fw_diag *d)
+/* Every rule of one table must be something moat can evaluate. */
+static int
+table_evaluable(
+    const struct fw_ruleset *rs, enum fw_tableid t, struct fw_diag *d)
 {
 	const struct fw_table *tb = &rs->t[t];
 	const struct fw_rule  *r;
@@ -67,7 +68,7 @@ fw_evaluable(const struct fw_ruleset *rs, enum fw_tableid t, struct fw_diag *d)
 			d->line = r->line;
 			for (k = 0; k < r->nm; k++) {
 				why = r->m[k].def->match == NULL ?
-				    "the match" :
+				    "not implemented yet" :
 				    r->m[k].def->unsupported ?
 				    r->m[k].def->unsupported(r->m[k].data) :
 				    NULL;
@@ -80,15 +81,34 @@ fw_evaluable(const struct fw_ruleset *rs, enum fw_tableid t, struct fw_diag *d)
 					rc = -1;
 				}
 			}
-			if (r->tdef != NULL && r->tdef->run == NULL &&
-			    r->action != FW_ACT_RETURN) {
+			if (r->tdef == NULL || r->action == FW_ACT_RETURN)
+				continue;
+			why = r->tdef->run == NULL ?
+			    "not carried out in the "
+			    "filter path" :
+			    r->tdef->unsupported ?
+			    r->tdef->unsupported(r->tdata) :
+			    NULL;
+			if (why != NULL) {
 				fw_error(d,
 				    "%s rule %zu: moat cannot carry out "
-				    "-j %s in the filter path",
-				    tb->chains[i]->name, j + 1, r->tdef->name);
+				    "-j %s: %s",
+				    tb->chains[i]->name, j + 1, r->tdef->name,
+				    why);
 				rc = -1;
 			}
 		}
+	return rc;
+}
+
+/* The table evaluated, and the raw table that runs before it. */
+int
+fw_evaluable(const struct fw_ruleset *rs, enum fw_tableid t, struct fw_diag *d)
+{
+	int rc = table_evaluable(rs, t, d);
+
+	if (t != FW_RAW && table_evaluable(rs, FW_RAW, d) == -1)
+		rc = -1;
 	return rc;
 }
 
@@ -219,7 +239,8 @@ policy:
 }
 
 static void
-to_ct(const struct fw_pkt *pk, struct ct_pkt *cp, struct ct_pkt *inner)
+to_ct(const struct fw_pkt *pk, bool notrack, struct ct_pkt *cp,
+    struct ct_pkt *inner)
 {
 	memset(cp, 0, sizeof(*cp));
 	cp->src = pk->src;
@@ -233,6 +254,7 @@ to_ct(const struct fw_pkt *pk, struct ct_pkt *cp, struct ct_pkt *inner)
 	cp->icmp_id = pk->icmp_id;
 	cp->t = pk->t;
 	cp->len = pk->len;
+	cp->notrack = notrack;
 	if (pk->has_inner) {
 		memset(inner, 0, sizeof(*inner));
 		inner->src = pk->inner_src;
@@ -240,6 +262,9 @@ to_ct(const struct fw_pkt *pk, struct ct_pkt *cp, struct ct_pkt *inner)
 		inner->proto = pk->inner_proto;
 		inner->sport = pk->inner_sport;
 		inner->dport = pk->inner_dport;
+		inner->icmp_type = pk->inner_icmp_type;
+		inner->icmp_code = pk->inner_icmp_code;
+		inner->icmp_id = pk->inner_icmp_id;
 		inner->t = pk->t;
 		cp->inner = inner;
 	}
@@ -253,6 +278,33 @@ static const unsigned int ct_bits[] = {
 	[CT_UNTRACKED] = FW_CT_UNTRACKED,
 };
 
+/* The built-in chain of table t that a packet at hook h passes, if any. */
+static struct fw_chain *
+hook_chain(const struct fw_ruleset *rs, enum fw_tableid t, enum fw_hook h)
+{
+	struct fw_chain *c;
+
+	if (!rs->t[t].present ||
+	    (c = fw_chain_find(rs, t, fw_hook_names[h])) == NULL ||
+	    c->hook == -1)
+		return NULL;
+	return c;
+}
+
+static void
+no_chain(struct fw_verdict *v, const char *verdict, const char *chain)
+{
+	snprintf(v->verdict, sizeof(v->verdict), "%s", verdict);
+	snprintf(v->chain, sizeof(v->chain), "%s", chain);
+	v->rule = 0;
+}
+
+/*
+ * One packet, in the order of the packet path: the raw table (at
+ * PREROUTING, or OUTPUT for local packets) may drop it or exempt it from
+ * tracking; connection tracking classifies it; the table evaluated
+ * decides; a new connection is confirmed if it was accepted.
+ */
 void
 fw_evaluate(struct fw_evaluator *e, const struct fw_pkt *pk,
     struct fw_verdict *v, FILE *tr)
@@ -261,9 +313,20 @@ fw_evaluate(struct fw_evaluator *e, const struct fw_pkt *pk,
 	struct ct_pkt	 cp, inner;
 	struct ct_result res;
 	struct fw_chain *start;
+	enum fw_hook	 rawhook;
 	bool		 tracked, accepted;
 
-	to_ct(pk, &cp, &inner);
+	rawhook = pk->hook == FW_OUTPUT || pk->hook == FW_POSTROUTING ?
+	    FW_OUTPUT :
+	    FW_PREROUTING;
+	if (e->table != FW_RAW &&
+	    (start = hook_chain(e->rs, FW_RAW, rawhook)) != NULL) {
+		if (tr != NULL)
+			fprintf(tr, "raw %s:\n", start->name);
+		if (!traverse(start, pk, &ev, v, tr))
+			return; /* dropped before conntrack */
+	}
+	to_ct(pk, ev.notrack, &cp, &inner);
 	tracked = ct_classify(e->ct, &cp, &res) == 0;
 	ev.ctstate = tracked ? ct_bits[res.state] : FW_CT_INVALID;
 	ev.ct_reply = tracked && res.reply;
@@ -274,22 +337,18 @@ fw_evaluate(struct fw_evaluator *e, const struct fw_pkt *pk,
 		    tracked ? ct_state_name(res.state) : "INVALID",
 		    ev.ct_reply ? " (reply)" : "");
 	if (tracked && res.drop) {
-		snprintf(v->verdict, sizeof(v->verdict), "DROP");
-		snprintf(v->chain, sizeof(v->chain), "conntrack");
-		v->rule = 0;
+		no_chain(v, "DROP", "conntrack");
 		accepted = false;
-	} else if (!e->rs->t[e->table].present ||
-	    (start = fw_chain_find(e->rs, e->table, fw_hook_names[pk->hook])) ==
-		NULL ||
-	    start->hook == -1) {
+	} else if ((start = hook_chain(e->rs, e->table, pk->hook)) == NULL) {
 		/* No such chain in this table: the hook does not filter. */
-		snprintf(v->verdict, sizeof(v->verdict), "ACCEPT");
-		snprintf(
-		    v->chain, sizeof(v->chain), "%s", fw_hook_names[pk->hook]);
-		v->rule = 0;
+		no_chain(v, "ACCEPT", fw_hook_names[pk->hook]);
 		accepted = true;
-	} else
+	} else {
+		if (tr != NULL)
+			fprintf(tr, "%s %s:\n", fw_table_names[e->table],
+			    start->name);
 		accepted = traverse(start, pk, &ev, v, tr);
+	}
 	if (tracked) {
 		if (res.entry != NULL)
 			*ct_entry_mark(res.entry) = ev.ctmark;

@@ -95,6 +95,8 @@ struct fw_pkt {
 	uint8_t		  inner_proto;
 	struct addr	  inner_src, inner_dst;
 	uint16_t	  inner_sport, inner_dport;
+	uint8_t		  inner_icmp_type, inner_icmp_code;
+	uint16_t	  inner_icmp_id;
 	struct fw_secpath ipsec_in; /* dir in: the path it arrived by */
 	struct fw_secpath ipsec_out; /* dir out: the SAs that will protect it */
 	bool		  has_ipsec_out;

@@ -76,6 +76,9 @@ struct fw_targetdef {
 	 * for targets moat cannot carry out in the filter path. */
 	void (*run)(const void *, const struct fw_pkt *, struct fw_eval *,
 	    char *, size_t);
+	/* Optional: why this rule's options cannot be carried out, or
+	 * NULL. */
+	const char *(*unsupported)(const void *);
 };
 
 struct fw_match {
@@ -146,6 +149,7 @@ struct fw_eval {
 	bool	     ct_reply;
 	uint32_t     mark;
 	uint32_t     ctmark;
+	bool	     notrack; /* set by the raw table */
 };
 
 extern const char *const fw_table_names[FW_NTABLES];

@@ -21,34 +21,34 @@
 
 #include "fw_int.h"
 
-#define IMP_MAXWORDS	512
+#define IMP_MAXWORDS 512
 
 struct var {
-	char		*name;
-	char		*value;
-	bool		 fixed;		/* from --var: assignments keep it */
+	char *name;
+	char *value;
+	bool  fixed; /* from --var: assignments keep it */
 };
 
 struct importer {
-	struct fw_ruleset	*rs;
-	struct fw_diag		*d;
-	struct var		*vars;
-	size_t			 nvars;
-	char			**pos;		/* positional parameters $1.. */
-	int			 npos;
-	bool			 env;
+	struct fw_ruleset *rs;
+	struct fw_diag	  *d;
+	struct var	  *vars;
+	size_t		   nvars;
+	char		 **pos; /* positional parameters $1.. */
+	int		   npos;
+	bool		   env;
 };
 
 /* A growing string. */
 struct str {
-	char		*p;
-	size_t		 len, cap;
+	char  *p;
+	size_t len, cap;
 };
 
 static int
 str_addn(struct str *s, const char *p, size_t n)
 {
-	char *np;
+	char  *np;
 	size_t cap;
 
 	if (s->len + n + 1 > s->cap) {
@@ -92,8 +92,10 @@ var_set(struct importer *im, const char *name, size_t n, const char *value,
 
 	if ((v = var_find(im, name, n)) != NULL) {
 		if (v->fixed && !fixed) {
-			fw_warn(im->d, "assignment to %.*s ignored: --var %.*s "
-			    "fixes its value", (int)n, name, (int)n, name);
+			fw_warn(im->d,
+			    "assignment to %.*s ignored: --var %.*s "
+			    "fixes its value",
+			    (int)n, name, (int)n, name);
 			return 0;
 		}
 		free(v->value);
@@ -122,8 +124,8 @@ static const char *
 lookup(struct importer *im, const char *name, size_t n, bool *positional)
 {
 	struct var *v;
-	char buf[128];
-	long k;
+	char	    buf[128];
+	long	    k;
 
 	*positional = isdigit((unsigned char)name[0]);
 	if (*positional) {
@@ -149,15 +151,16 @@ static size_t
 expand(struct importer *im, const char *s, struct str *out)
 {
 	const char *name, *val;
-	size_t n, used;
-	bool positional;
+	size_t	    n, used;
+	bool	    positional;
 
 	if (s[1] == '{') {
 		name = s + 2;
 		for (n = 0; name[n] != '\0' && name[n] != '}'; n++)
 			;
 		if (name[n] != '}' || n == 0) {
-			fw_warn(im->d, "'${' without a closing '}' taken as "
+			fw_warn(im->d,
+			    "'${' without a closing '}' taken as "
 			    "it is");
 			str_addc(out, '$');
 			return 1;
@@ -165,22 +168,25 @@ expand(struct importer *im, const char *s, struct str *out)
 		used = n + 3;
 	} else if (isdigit((unsigned char)s[1])) {
 		name = s + 1;
-		n = 1;		/* the shell reads one digit: $10 is ${1}0 */
+		n = 1; /* the shell reads one digit: $10 is ${1}0 */
 		used = 2;
 		if (isdigit((unsigned char)s[2]))
-			fw_warn(im->d, "'$%c%c' is the positional parameter "
+			fw_warn(im->d,
+			    "'$%c%c' is the positional parameter "
 			    "$%c followed by '%c', as the shell reads it; "
-			    "write ${%c%c} or the literal value", s[1], s[2],
-			    s[1], s[2], s[1], s[2]);
+			    "write ${%c%c} or the literal value",
+			    s[1], s[2], s[1], s[2], s[1], s[2]);
 	} else if (isalpha((unsigned char)s[1]) || s[1] == '_') {
 		name = s + 1;
 		for (n = 0; isalnum((unsigned char)name[n]) || name[n] == '_';
-		    n++)
+		     n++)
 			;
 		used = n + 1;
 	} else if (s[1] != '\0' && strchr("@*#?$!-", s[1]) != NULL) {
-		fw_warn(im->d, "'$%c' is not known here; it expands to "
-		    "nothing", s[1]);
+		fw_warn(im->d,
+		    "'$%c' is not known here; it expands to "
+		    "nothing",
+		    s[1]);
 		return 2;
 	} else {
 		str_addc(out, '$');
@@ -188,11 +194,14 @@ expand(struct importer *im, const char *s, struct str *out)
 	}
 	if ((val = lookup(im, name, n, &positional)) == NULL) {
 		if (positional)
-			fw_warn(im->d, "positional parameter $%.*s is not set "
+			fw_warn(im->d,
+			    "positional parameter $%.*s is not set "
 			    "and expands to nothing (pass it after the "
-			    "script's name)", (int)n, name);
+			    "script's name)",
+			    (int)n, name);
 		else
-			fw_warn(im->d, "variable $%.*s is not set and expands "
+			fw_warn(im->d,
+			    "variable $%.*s is not set and expands "
 			    "to nothing (give it with --var %.*s=VALUE)",
 			    (int)n, name, (int)n, name);
 		return used;
@@ -202,8 +211,8 @@ expand(struct importer *im, const char *s, struct str *out)
 }
 
 struct words {
-	char		*w[IMP_MAXWORDS];
-	int		 n;
+	char *w[IMP_MAXWORDS];
+	int   n;
 };
 
 static int
@@ -253,13 +262,13 @@ words_free(struct words *ws)
 /* Words of one logical line, as the shell would make them; stops at the
  * end of the first command. On error no words are left. */
 static int
-shell_words(struct importer *im, const char *s, struct words *ws,
-    const char **rest)
+shell_words(
+    struct importer *im, const char *s, struct words *ws, const char **rest)
 {
 	struct str cur = { 0 }, val = { 0 };
-	bool inword = false;
-	char q = 0;
-	int rc = -1;
+	bool	   inword = false;
+	char	   q = 0;
+	int	   rc = -1;
 
 	ws->n = 0;
 	*rest = NULL;
@@ -333,7 +342,6 @@ out:
 	return rc;
 }
 
-
 static bool
 is_iptables(const char *w)
 {
@@ -366,9 +374,9 @@ static int
 import_line(struct importer *im, const char *line)
 {
 	struct words ws = { .n = 0 };
-	const char *rest, *p;
-	size_t n;
-	int first, rc = -1;
+	const char  *rest, *p;
+	size_t	     n;
+	int	     first, rc = -1;
 
 	for (p = line; isspace((unsigned char)*p); p++)
 		;
@@ -381,7 +389,8 @@ import_line(struct importer *im, const char *line)
 		if (shell_words(im, p + n + 1, &ws, &rest) == -1)
 			return -1;
 		if (ws.n > 1 || rest != NULL)
-			fw_warn(im->d, "line skipped: only simple assignments "
+			fw_warn(im->d,
+			    "line skipped: only simple assignments "
 			    "(NAME=VALUE) are understood");
 		else
 			rc = var_set(im, p, n, ws.n ? ws.w[0] : "", false);
@@ -399,10 +408,12 @@ import_line(struct importer *im, const char *line)
 		return 0;
 	}
 	if (rest != NULL)
-		fw_warn(im->d, "'%s' and what follows it is shell, not part of "
-		    "the iptables command; ignored", rest);
-	rc = fw_command_in(im->rs, -1, ws.n - first - 1, ws.w + first + 1,
-	    im->d, im->d->line);
+		fw_warn(im->d,
+		    "'%s' and what follows it is shell, not part of "
+		    "the iptables command; ignored",
+		    rest);
+	rc = fw_command_in(
+	    im->rs, -1, ws.n - first - 1, ws.w + first + 1, im->d, im->d->line);
 	words_free(&ws);
 	return rc;
 }
@@ -434,10 +445,10 @@ static bool
 is_iptables_line(struct importer *im, const char *line)
 {
 	struct fw_diag quiet = { 0 }, *saved = im->d;
-	struct words ws;
-	const char *rest;
-	bool yes = false;
-	int first;
+	struct words   ws;
+	const char    *rest;
+	bool	       yes = false;
+	int	       first;
 
 	im->d = &quiet;
 	if (shell_words(im, line, &ws, &rest) == 0) {
@@ -456,16 +467,16 @@ is_iptables_line(struct importer *im, const char *line)
  * Every error is reported; on any error rs is left as it was.
  */
 int
-fw_import(struct fw_ruleset *rs, FILE *f, char **vars, int nvars,
-    char **pos, int npos, bool env, struct fw_diag *d)
+fw_import(struct fw_ruleset *rs, FILE *f, char **vars, int nvars, char **pos,
+    int npos, bool env, struct fw_diag *d)
 {
 	struct importer im = { .d = d, .pos = pos, .npos = npos, .env = env };
-	struct str logical = { 0 };
-	char *line = NULL, *eq;
-	size_t cap = 0, n;
-	unsigned int start = 0, lineno = 0;
-	bool got, was_iptables = false;
-	int i, rc = -1;
+	struct str	logical = { 0 };
+	char	       *line = NULL, *eq;
+	size_t		cap = 0, n;
+	unsigned int	start = 0, lineno = 0;
+	bool		got, was_iptables = false;
+	int		i, rc = -1;
 
 	if ((im.rs = fw_ruleset_new()) == NULL)
 		return -1;
@@ -475,7 +486,7 @@ fw_import(struct fw_ruleset *rs, FILE *f, char **vars, int nvars,
 			goto out;
 		}
 		if (var_set(&im, vars[i], (size_t)(eq - vars[i]), eq + 1,
-		    true) == -1)
+			true) == -1)
 			goto out;
 	}
 	for (;;) {
@@ -485,9 +496,11 @@ fw_import(struct fw_ruleset *rs, FILE *f, char **vars, int nvars,
 		if (got && logical.len > 0 && was_iptables &&
 		    starts_with_option(line)) {
 			d->line = lineno;
-			fw_warn(d, "this line continues the iptables command "
+			fw_warn(d,
+			    "this line continues the iptables command "
 			    "of line %u without a '\\'; taken as part of it "
-			    "(sh would run it on its own)", start);
+			    "(sh would run it on its own)",
+			    start);
 			if (str_addc(&logical, ' ') == -1 ||
 			    str_addn(&logical, line, n) == -1)
 				goto out;

@@ -41,8 +41,8 @@ static const char *const rtn_names[] = { "UNSPEC", "UNICAST", "LOCAL",
 int
 fw_parse_addrtypes(const char *s, uint16_t *mask, char *bad, size_t badlen)
 {
-	char	    buf[256], *tok, *save = NULL;
-	size_t	    i;
+	char   buf[256], *tok, *save = NULL;
+	size_t i;
 
 	snprintf(buf, sizeof(buf), "%s", s);
 	*mask = 0;
@@ -85,8 +85,8 @@ addrtype_parse(struct fw_parse *p, void *d, int id, char **args, bool inv)
 	switch (id) {
 	case A_SRC:
 	case A_DST:
-		if (fw_parse_addrtypes(args[0], &a->type[id], bad,
-		    sizeof(bad)) == -1) {
+		if (fw_parse_addrtypes(
+			args[0], &a->type[id], bad, sizeof(bad)) == -1) {
 			fw_error(p->diag, "--%s-type '%s': bad type '%s' (%s)",
 			    id == A_SRC ? "src" : "dst", args[0], bad,
 			    "UNSPEC, UNICAST, LOCAL, BROADCAST, ANYCAST, "
@@ -995,9 +995,13 @@ dscp_parse(struct fw_parse *p, void *d, int id, char **args, bool inv)
 		return -1;
 	}
 	if (fw_parse_dscp(args[0], id == 1, &ds->dscp) == -1) {
-		fw_error(p->diag, id == 0 ? "--dscp '%s': a number from 0 to "
-		    "63" : "--dscp-class '%s': not CS0-CS7, BE, AF11-AF43 or "
-		    "EF", args[0]);
+		fw_error(p->diag,
+		    id == 0 ?
+			"--dscp '%s': a number from 0 to "
+			"63" :
+			"--dscp-class '%s': not CS0-CS7, BE, AF11-AF43 or "
+			"EF",
+		    args[0]);
 		return -1;
 	}
 	ds->inv = inv;

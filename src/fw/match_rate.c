@@ -624,9 +624,11 @@ recent_parse(struct fw_parse *p, void *d, int id, char **args, bool inv)
 		/* iptables-save prints the name bare, so a name with a
 		 * blank saves as a file that no longer loads. */
 		if (strpbrk(args[0], " \t") != NULL)
-			fw_warn(p->diag, "--name '%s' has a blank; iptables-save "
+			fw_warn(p->diag,
+			    "--name '%s' has a blank; iptables-save "
 			    "prints it unquoted and the saved file will not "
-			    "load again", args[0]);
+			    "load again",
+			    args[0]);
 		snprintf(rc->name, sizeof(rc->name), "%s", args[0]);
 		return 0;
 	case RC_MASK:

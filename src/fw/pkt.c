@@ -42,6 +42,8 @@ enum {
 	K_PHYSIN,
 	K_PHYSOUT,
 	K_BRIDGED,
+	K_INNERICMP,
+	K_INNERID,
 };
 
 static const char *const keys[] = {
@@ -75,6 +77,8 @@ static const char *const keys[] = {
 	[K_PHYSIN] = "physin",
 	[K_PHYSOUT] = "physout",
 	[K_BRIDGED] = "bridged",
+	[K_INNERICMP] = "inner-icmp",
+	[K_INNERID] = "inner-id",
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -227,6 +231,24 @@ bad:
 	return -1;
 }
 
+/* TYPE or TYPE/CODE. */
+static int
+parse_icmp(const char *v, uint8_t *type, uint8_t *code)
+{
+	char	  buf[32], *slash;
+	uintmax_t t, c = 0;
+
+	snprintf(buf, sizeof(buf), "%s", v);
+	if ((slash = strchr(buf, '/')) != NULL)
+		*slash++ = '\0';
+	if (parse_num(buf, 255, &t) == -1 ||
+	    (slash != NULL && parse_num(slash, 255, &c) == -1))
+		return -1;
+	*type = (uint8_t)t;
+	*code = (uint8_t)c;
+	return 0;
+}
+
 static int
 parse_hook(const char *s, enum fw_hook *h)
 {
@@ -326,20 +348,21 @@ set_key(struct fw_pkt *pk, int k, const char *v, const char **why)
 		}
 		pk->has_mac = true;
 		return 0;
-	case K_ICMP: {
-		char	  buf[32], *slash;
-		uintmax_t c = 0;
+	case K_ICMP:
+	case K_INNERICMP: {
+		uint8_t t, c;
 
-		snprintf(buf, sizeof(buf), "%s", v);
-		if ((slash = strchr(buf, '/')) != NULL)
-			*slash++ = '\0';
-		if (parse_num(buf, 255, &n) == -1 ||
-		    (slash != NULL && parse_num(slash, 255, &c) == -1)) {
-			*why = "icmp is TYPE/CODE";
+		if (parse_icmp(v, &t, &c) == -1) {
+			*why = "an ICMP type is TYPE/CODE";
 			return -1;
 		}
-		pk->icmp_type = (int)n;
-		pk->icmp_code = (int)c;
+		if (k == K_ICMP) {
+			pk->icmp_type = t;
+			pk->icmp_code = c;
+		} else {
+			pk->inner_icmp_type = t;
+			pk->inner_icmp_code = c;
+		}
 		return 0;
 	}
 	case K_IPSEC:
@@ -361,6 +384,7 @@ set_key(struct fw_pkt *pk, int k, const char *v, const char **why)
 			[K_TOS] = 255,
 			[K_FRAG] = 1,
 			[K_ICMPID] = 65535,
+			[K_INNERID] = 65535,
 			[K_UID] = UINT32_MAX - 1,
 			[K_GID] = UINT32_MAX - 1,
 			[K_BRIDGED] = 1 };
@@ -394,6 +418,9 @@ set_key(struct fw_pkt *pk, int k, const char *v, const char **why)
 		break;
 	case K_FRAG:
 		pk->fragment = n != 0;
+		break;
+	case K_INNERID:
+		pk->inner_icmp_id = (uint16_t)n;
 		break;
 	case K_ICMPID:
 		pk->icmp_id = (uint16_t)n;
@@ -435,10 +462,10 @@ int
 fw_pkt_parse(const char *line, struct fw_pkt *pk, const char **why,
     char *errkey, size_t errlen)
 {
-	char	   **argv = NULL, *eq;
-	unsigned int seen = 0;
-	int	     argc, i, rc = -1;
-	size_t	     k;
+	char   **argv = NULL, *eq;
+	uint64_t seen = 0;
+	int	 argc, i, rc = -1;
+	size_t	 k;
 
 	memset(pk, 0, sizeof(*pk));
 	pk->icmp_type = -1;
@@ -461,11 +488,11 @@ fw_pkt_parse(const char *line, struct fw_pkt *pk, const char **why,
 			*why = "unknown key";
 			goto out;
 		}
-		if (seen & (1u << k)) {
+		if (seen & (1ull << k)) {
 			*why = "key given twice";
 			goto out;
 		}
-		seen |= 1u << k;
+		seen |= 1ull << k;
 		if (set_key(pk, (int)k, eq, why) == -1)
 			goto out;
 	}
@@ -475,8 +502,10 @@ fw_pkt_parse(const char *line, struct fw_pkt *pk, const char **why,
 		goto out;
 	}
 	if ((seen &
-		(1u << K_HOOK | 1u << K_SRC | 1u << K_DST | 1u << K_PROTO)) !=
-	    (1u << K_HOOK | 1u << K_SRC | 1u << K_DST | 1u << K_PROTO)) {
+		(1ull << K_HOOK | 1ull << K_SRC | 1ull << K_DST |
+		    1ull << K_PROTO)) !=
+	    (1ull << K_HOOK | 1ull << K_SRC | 1ull << K_DST |
+		1ull << K_PROTO)) {
 		*why = "hook, src, dst and proto are required";
 		goto out;
 	}
@@ -486,13 +515,13 @@ fw_pkt_parse(const char *line, struct fw_pkt *pk, const char **why,
 	}
 	/* A socket has both owners; without them there is none (xt_owner
 	 * sees a forwarded packet so). */
-	if (!!(seen & (1u << K_UID)) != !!(seen & (1u << K_GID))) {
+	if (!!(seen & (1ull << K_UID)) != !!(seen & (1ull << K_GID))) {
 		*why = "uid= and gid= go together (they describe the sending "
 		       "socket)";
 		goto out;
 	}
-	pk->has_owner = (seen & (1u << K_UID)) != 0;
-	if (!(seen & (1u << K_LEN)))
+	pk->has_owner = (seen & (1ull << K_UID)) != 0;
+	if (!(seen & (1ull << K_LEN)))
 		pk->len = default_len(pk->proto);
 	rc = 1;
 out:

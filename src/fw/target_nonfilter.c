@@ -331,11 +331,23 @@ const struct fw_targetdef fw_target_redirect = {
 	.save = ports_save,
 };
 
-/* NOTRACK: CT --notrack under its old name, printed as NOTRACK. */
+/* NOTRACK: CT --notrack under its old name, printed as NOTRACK. The
+ * packet then skips connection tracking: UNTRACKED for the filter. */
+static void
+notrack_run(const void *d, const struct fw_pkt *pk, struct fw_eval *ev,
+    char *out, size_t len)
+{
+	(void)d;
+	(void)pk;
+	ev->notrack = true;
+	snprintf(out, len, "NOTRACK");
+}
+
 const struct fw_targetdef fw_target_notrack = {
 	.name = "NOTRACK",
 	.tables = 1u << FW_RAW,
 	.action = FW_ACT_CONTINUE,
+	.run = notrack_run,
 };
 
 /*
@@ -514,6 +526,26 @@ ct_save(const void *d, FILE *f)
 		fprintf(f, " --zone%s %u", dir, ct->zone);
 }
 
+static void
+ct_run(const void *d, const struct fw_pkt *pk, struct fw_eval *ev, char *out,
+    size_t len)
+{
+	(void)d;
+	(void)pk;
+	ev->notrack = true;
+	snprintf(out, len, "CT --notrack");
+}
+
+/* Only --notrack is carried out: moat has no helpers, zones or event
+ * masks. */
+static const char *
+ct_unsupported(const void *d)
+{
+	const struct ct *ct = d;
+
+	return ct->notrack ? NULL : "only CT --notrack is carried out";
+}
+
 const struct fw_targetdef fw_target_ct = {
 	.name = "CT",
 	.opts = ct_opts,
@@ -522,6 +554,8 @@ const struct fw_targetdef fw_target_ct = {
 	.action = FW_ACT_CONTINUE,
 	.parse = ct_parse,
 	.save = ct_save,
+	.run = ct_run,
+	.unsupported = ct_unsupported,
 };
 
 /* CHECKSUM: fills in the checksum of a packet; mangle only. */
@@ -664,7 +698,7 @@ struct tos_target {
 };
 
 static const struct fw_opt tos_target_opts[] = { { "set-tos", TOS_SET, 1,
-	    false },
+						     false },
 	{ "and-tos", TOS_AND, 1, false }, { "or-tos", TOS_OR, 1, false },
 	{ "xor-tos", TOS_XOR, 1, false }, { NULL, 0, 0, false } };
 
@@ -676,7 +710,8 @@ tos_target_parse(struct fw_parse *p, void *d, int id, char **args, bool inv)
 
 	(void)inv;
 	if (t->given) {
-		fw_error(p->diag, "TOS takes one of --set-tos, --and-tos, "
+		fw_error(p->diag,
+		    "TOS takes one of --set-tos, --and-tos, "
 		    "--or-tos and --xor-tos");
 		return -1;
 	}
@@ -684,8 +719,10 @@ tos_target_parse(struct fw_parse *p, void *d, int id, char **args, bool inv)
 	if (id == TOS_SET) {
 		if (fw_parse_tos(args[0], &t->value, &t->mask) == 0)
 			return 0;
-		fw_error(p->diag, "--set-tos '%s': VALUE[/MASK] of 8 bits or a "
-		    "TOS name", args[0]);
+		fw_error(p->diag,
+		    "--set-tos '%s': VALUE[/MASK] of 8 bits or a "
+		    "TOS name",
+		    args[0]);
 		return -1;
 	}
 	if (ipt_strtoui(args[0], 0, 0xff, &v) == -1) {
@@ -701,7 +738,8 @@ static int
 tos_target_final(struct fw_parse *p, void *d)
 {
 	if (!((struct tos_target *)d)->given) {
-		fw_error(p->diag, "TOS needs --set-tos, --and-tos, --or-tos or "
+		fw_error(p->diag,
+		    "TOS needs --set-tos, --and-tos, --or-tos or "
 		    "--xor-tos");
 		return -1;
 	}
@@ -733,8 +771,7 @@ struct dscp_target {
 	bool	given;
 };
 
-static const struct fw_opt dscp_target_opts[] = { { "set-dscp", 0, 1,
-	    false },
+static const struct fw_opt dscp_target_opts[] = { { "set-dscp", 0, 1, false },
 	{ "set-dscp-class", 1, 1, false }, { NULL, 0, 0, false } };
 
 static int
@@ -744,14 +781,18 @@ dscp_target_parse(struct fw_parse *p, void *d, int id, char **args, bool inv)
 
 	(void)inv;
 	if (t->given) {
-		fw_error(p->diag, "DSCP takes one of --set-dscp and "
+		fw_error(p->diag,
+		    "DSCP takes one of --set-dscp and "
 		    "--set-dscp-class");
 		return -1;
 	}
 	if (fw_parse_dscp(args[0], id == 1, &t->dscp) == -1) {
-		fw_error(p->diag, id == 0 ? "--set-dscp '%s': a number from 0 "
-		    "to 63" : "--set-dscp-class '%s': not CS0-CS7, BE, "
-		    "AF11-AF43 or EF", args[0]);
+		fw_error(p->diag,
+		    id == 0 ? "--set-dscp '%s': a number from 0 "
+			      "to 63" :
+			      "--set-dscp-class '%s': not CS0-CS7, BE, "
+			      "AF11-AF43 or EF",
+		    args[0]);
 		return -1;
 	}
 	t->given = true;
