@@ -30,7 +30,7 @@ static int
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: moatctl fw check -f FILE\n"
+	    "usage: moatctl fw check -f FILE [-t TABLE]\n"
 	    "       moatctl fw save -f FILE [-c]\n"
 	    "       moatctl fw eval -f FILE [-t TABLE] [--ct-max N] "
 	    "< PACKETS\n"
@@ -124,18 +124,11 @@ fw_check(int argc, char **argv)
 		return usage();
 	if ((rs = load(o.file, false, &d)) == NULL)
 		return 2;
-	/* What moat could not evaluate is an error for moatd, a warning
-	 * here, so that a ruleset meant for the kernel can be checked. */
-	d.out = NULL;
-	if (fw_evaluable(rs, FW_FILTER, &d) == -1) {
-		struct fw_diag w = { .out = stderr, .file = o.file };
-
-		fw_warn(&w,
-		    "%u rule%s of the filter table cannot be "
-		    "evaluated by moat (moatctl fw eval lists them)",
-		    d.nerr, d.nerr == 1 ? "" : "s");
-		d.nwarn += w.nwarn;
-	}
+	/* What moat cannot evaluate refuses to load into moatd or fw eval;
+	 * here it is a warning, so that a ruleset meant for the kernel can
+	 * be checked too. */
+	d.demote = true;
+	fw_evaluable(rs, o.table, &d);
 	fw_ruleset_free(rs);
 	return d.nerr > 0 ? 2 : d.nwarn > 0 ? 1 : 0;
 }

@@ -41,6 +41,7 @@ struct fw_diag {
 	unsigned int line;
 	unsigned int nerr;
 	unsigned int nwarn;
+	bool	     demote; /* report errors as warnings (fw check) */
 };
 
 void fw_error(struct fw_diag *, const char *, ...)

@@ -349,9 +349,12 @@ fw_error(struct fw_diag *d, const char *fmt, ...)
 {
 	va_list ap;
 
-	d->nerr++;
+	if (d->demote)
+		d->nwarn++;
+	else
+		d->nerr++;
 	va_start(ap, fmt);
-	vdiag(d, "error", fmt, ap);
+	vdiag(d, d->demote ? "warning" : "error", fmt, ap);
 	va_end(ap);
 }
 

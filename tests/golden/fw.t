@@ -12,6 +12,10 @@
 #                              examples/NAME.rules
 # In cmd/:
 #   NAME.cmd + NAME.ok     iptables commands applied in order
+# In check/:
+#   NAME.rules + NAME.rc + NAME.diag   moatctl fw check exit status, messages
+# In trace/:
+#   NAME.args + NAME.trace.ok  moatctl fw trace ARGS (run from the top)
 # In import/:
 #   NAME.sh + NAME.args    moatctl fw import with NAME.args (one word a
 #                          line): NAME.ok is the output (absent: the import
@@ -81,6 +85,22 @@ for n in limit hashlimit recent connlimit; do
 		ok 0 "modules/$n: the refusal names the rule" ;;
 	*)	ok 1 "modules/$n: the refusal names the rule" ;;
 	esac
+done
+
+cd "$G/check" || exit 1
+for r in *.rules; do
+	n=${r%.rules}
+	"$MOATCTL" fw check -f "$r" >"$tmp/out" 2>"$tmp/err"
+	is "$?" "$(cat "$n.rc")" "check/$n exit status"
+	is "$(cat "$tmp/err")" "$(cat "$n.diag")" "check/$n messages"
+done
+
+cd "$MOAT_SRC" || exit 1
+for a in "$G"/trace/*.args; do
+	n=$(basename "$a" .args)
+	eval "\"\$MOATCTL\" fw trace $(cat "$a")" >"$tmp/out" 2>&1
+	is "$?" 0 "trace/$n runs"
+	is "$(cat "$tmp/out")" "$(cat "$G/trace/$n.trace.ok")" "trace/$n output"
 done
 
 cd "$G/cmd" || exit 1
