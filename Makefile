@@ -95,20 +95,25 @@ check: asan $(UNIT:%=$(A)/tests/unit/%.t)
 	MOAT_BIN=$(CURDIR)/$(A) MOAT_SRC=$(CURDIR) prove -e env -f \
 	    $(UNIT:%=$(A)/tests/unit/%.t) $(SYSTESTS)
 
-# Each fuzzer runs FUZZ_TIME seconds; new inputs go to $F/corpus, seeds
-# stay in tests/fuzz/seeds.
+# Each fuzzer runs FUZZ_TIME seconds; new inputs go to $F/corpus. Seeds
+# are tests/fuzz/seeds/NAME and the golden inputs of the same parser.
+SEEDS_fuzz_restore = tests/golden/restore tests/golden/modules examples
+SEEDS_fuzz_import  = tests/golden/import
+define fuzz_one
+	@mkdir -p $(F)/corpus/$(1) tests/fuzz/seeds/$(1)
+	@echo "fuzz: $(1) for $(FUZZ_TIME)s"
+	@$(F)/$(1) -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
+	    -artifact_prefix=$(F)/$(1)- $(F)/corpus/$(1) \
+	    tests/fuzz/seeds/$(1) $(SEEDS_$(1)) 2>$(F)/$(1).log || \
+	    { tail -50 $(F)/$(1).log; exit 1; }
+	@grep -E '^stat::number_of_executed_units' $(F)/$(1).log
+
+endef
+
 fuzz: $(FUZZERS:%=$(F)/%)
 	@test -n "$(FUZZERS)" || { echo "make fuzz: no fuzz targets" >&2; \
 	    exit 1; }
-	@set -e; for f in $(FUZZERS); do \
-	    mkdir -p $(F)/corpus/$$f tests/fuzz/seeds/$$f; \
-	    echo "fuzz: $$f for $(FUZZ_TIME)s"; \
-	    $(F)/$$f -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
-	        -artifact_prefix=$(F)/$$f- \
-	        $(F)/corpus/$$f tests/fuzz/seeds/$$f 2>$(F)/$$f.log || \
-	        { tail -50 $(F)/$$f.log; exit 1; }; \
-	    grep -E '^stat::number_of_executed_units' $(F)/$$f.log; \
-	done
+	$(foreach f,$(FUZZERS),$(call fuzz_one,$(f)))
 
 bench:
 	@echo "make bench: no benchmarks exist yet (bench/ is empty)" >&2

@@ -89,6 +89,16 @@ parse_opts(int argc, char **argv, struct fwopts *o, bool stop_at_dash)
 	return 0;
 }
 
+/* The options of a verb that takes -f FILE and nothing else. */
+static int
+file_opts(int argc, char **argv, struct fwopts *o)
+{
+	if (parse_opts(argc, argv, o, false) == -1 || o->file == NULL ||
+	    o->argc != 0)
+		return -1;
+	return 0;
+}
+
 /* Load FILE; diagnostics go to stderr. NULL if it has errors. */
 static struct fw_ruleset *
 load(const char *file, bool counters, struct fw_diag *d)
@@ -119,8 +129,7 @@ fw_check(int argc, char **argv)
 	struct fw_ruleset *rs;
 	struct fwopts	   o = { 0 };
 
-	if (parse_opts(argc, argv, &o, false) == -1 || o.file == NULL ||
-	    o.argc != 0)
+	if (file_opts(argc, argv, &o) == -1)
 		return usage();
 	if ((rs = load(o.file, false, &d)) == NULL)
 		return 2;
@@ -140,8 +149,7 @@ fw_save_verb(int argc, char **argv)
 	struct fw_ruleset *rs;
 	struct fwopts	   o = { 0 };
 
-	if (parse_opts(argc, argv, &o, false) == -1 || o.file == NULL ||
-	    o.argc != 0)
+	if (file_opts(argc, argv, &o) == -1)
 		return usage();
 	if ((rs = load(o.file, o.counters, &d)) == NULL)
 		return 2;
@@ -191,8 +199,7 @@ fw_eval_verb(int argc, char **argv)
 	unsigned int	     n = 0;
 	int		     rc = 0, r;
 
-	if (parse_opts(argc, argv, &o, false) == -1 || o.file == NULL ||
-	    o.argc != 0)
+	if (file_opts(argc, argv, &o) == -1)
 		return usage();
 	if ((e = load_eval(&o, &rs)) == NULL)
 		return 2;

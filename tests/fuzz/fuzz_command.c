@@ -12,16 +12,17 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-static const char base[] = "*filter\n:INPUT DROP [0:0]\n:vpn - [0:0]\n"
+static const char base[] =
+    "*filter\n:INPUT DROP [0:0]\n:vpn - [0:0]\n"
     "-A INPUT -i lo -j ACCEPT\n-A INPUT -j vpn\n"
     "-A vpn -m policy --dir in --pol ipsec -j ACCEPT\nCOMMIT\n";
 
 static char *
 save_text(struct fw_ruleset *rs)
 {
-	char *buf = NULL;
+	char  *buf = NULL;
 	size_t len;
-	FILE *f;
+	FILE  *f;
 
 	if ((f = open_memstream(&buf, &len)) == NULL)
 		abort();
@@ -33,12 +34,12 @@ save_text(struct fw_ruleset *rs)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct fw_diag d = { 0 };
+	struct fw_diag	   d = { 0 };
 	struct fw_ruleset *rs;
-	char *copy, *argv[64], *before, *after;
-	size_t i;
-	int argc = 0;
-	FILE *f;
+	char		  *copy, *argv[64], *before, *after;
+	size_t		   i;
+	int		   argc = 0;
+	FILE		  *f;
 
 	if (size > 4096 || (copy = malloc(size + 1)) == NULL)
 		return 0;

@@ -13,13 +13,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static char *vars[] = { "EXTIF=extif", "VPN=10.0.2.0/24" };
-	static char *pos[] = { "198.51.100.1" };
-	struct fw_diag d = { 0 };
+	static char	  *vars[] = { "EXTIF=extif", "VPN=10.0.2.0/24" };
+	static char	  *pos[] = { "198.51.100.1" };
+	struct fw_diag	   d = { 0 };
 	struct fw_ruleset *rs, *again;
-	char *buf = NULL;
-	size_t len;
-	FILE *f, *out;
+	char		  *buf = NULL;
+	size_t		   len;
+	FILE		  *f, *out;
 
 	if ((f = fmemopen((void *)data, size, "r")) == NULL)
 		return 0;

@@ -9,7 +9,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-static const char rules[] = "*filter\n:INPUT DROP [0:0]\n"
+static const char rules[] =
+    "*filter\n:INPUT DROP [0:0]\n"
     ":FORWARD DROP [0:0]\n:OUTPUT DROP [0:0]\n:vpn - [0:0]\n"
     "-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n"
     "-A INPUT -d 198.51.100.1/32 -p udp -m multiport --dports 500,4500 "
@@ -23,14 +24,14 @@ static const char rules[] = "*filter\n:INPUT DROP [0:0]\n"
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct fw_diag d = { 0 };
-	struct fw_ruleset *rs;
+	struct fw_diag	     d = { 0 };
+	struct fw_ruleset   *rs;
 	struct fw_evaluator *e;
-	struct fw_verdict v;
-	struct fw_pkt pk;
-	const char *why;
-	char *line, key[64];
-	FILE *f;
+	struct fw_verdict    v;
+	struct fw_pkt	     pk;
+	const char	    *why;
+	char		    *line, key[64];
+	FILE		    *f;
 
 	if ((line = malloc(size + 1)) == NULL)
 		return 0;

@@ -29,11 +29,11 @@ save_text(struct fw_ruleset *rs, size_t *len)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct fw_diag d = { 0 };
+	struct fw_diag	   d = { 0 };
 	struct fw_ruleset *rs, *again;
-	char *first, *second;
-	size_t n1, n2;
-	FILE *f;
+	char		  *first, *second;
+	size_t		   n1, n2;
+	FILE		  *f;
 
 	if ((f = fmemopen((void *)data, size, "r")) == NULL)
 		return 0;
