@@ -203,6 +203,7 @@ fw_eval_verb(int argc, char **argv)
 		return usage();
 	if ((e = load_eval(&o, &rs)) == NULL)
 		return 2;
+	fw_evaluator_set_log(e, stderr);
 	while (getline(&line, &cap, stdin) != -1) {
 		n++;
 		line[strcspn(line, "\n")] = '\0';

@@ -19,6 +19,7 @@ struct fw_evaluator {
 	struct fw_ruleset *rs;
 	enum fw_tableid	   table;
 	struct ct_table	  *ct;
+	FILE		  *log; /* where LOG and NFLOG write */
 };
 
 struct frame {
@@ -49,6 +50,13 @@ fw_evaluator_free(struct fw_evaluator *e)
 		return;
 	ct_table_free(e->ct);
 	free(e);
+}
+
+/* LOG and NFLOG write their lines to f (NULL: nowhere). */
+void
+fw_evaluator_set_log(struct fw_evaluator *e, FILE *f)
+{
+	e->log = f;
 }
 
 /* Every rule of one table must be something moat can evaluate. */
@@ -170,6 +178,7 @@ traverse(struct fw_chain *start, const struct fw_pkt *pk, struct fw_eval *ev,
 	struct frame	 stack[EVAL_MAXDEPTH];
 	struct fw_chain *c = start;
 	struct fw_rule	*r;
+	const char	*miss;
 	size_t		 depth = 0, i = 0;
 	char		 out[96];
 
@@ -185,14 +194,11 @@ traverse(struct fw_chain *start, const struct fw_pkt *pk, struct fw_eval *ev,
 			continue;
 		}
 		r = c->rules[i++];
-		if (rule_mismatch(r, pk, ev) != NULL) {
-			if (tr != NULL)
-				trace_rule(
-				    tr, c, i, r, rule_mismatch(r, pk, ev));
-			continue;
-		}
+		miss = rule_mismatch(r, pk, ev);
 		if (tr != NULL)
-			trace_rule(tr, c, i, r, NULL);
+			trace_rule(tr, c, i, r, miss);
+		if (miss != NULL)
+			continue;
 		r->pkts++;
 		r->bytes += pk->len;
 		switch (r->action) {
@@ -309,7 +315,7 @@ void
 fw_evaluate(struct fw_evaluator *e, const struct fw_pkt *pk,
     struct fw_verdict *v, FILE *tr)
 {
-	struct fw_eval	 ev = { .mark = pk->mark };
+	struct fw_eval	 ev = { .mark = pk->mark, .log = e->log };
 	struct ct_pkt	 cp, inner;
 	struct ct_result res;
 	struct fw_chain *start;

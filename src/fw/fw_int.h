@@ -150,6 +150,7 @@ struct fw_eval {
 	uint32_t     mark;
 	uint32_t     ctmark;
 	bool	     notrack; /* set by the raw table */
+	FILE	    *log; /* LOG and NFLOG lines, or NULL */
 };
 
 extern const char *const fw_table_names[FW_NTABLES];
@@ -189,6 +190,7 @@ int	    fw_split_args(const char *, char ***, int *, const char **);
 void	    fw_free_args(char **, int);
 bool	    fw_iface_match(const char *, const char *);
 void	    fw_save_string(FILE *, const char *);
+void	    fw_log_packet(FILE *, const char *, const struct fw_pkt *);
 int	    fw_parse_addrtypes(const char *, uint16_t *, char *, size_t);
 int	    fw_parse_pkttype(const char *, uint8_t *);
 

@@ -311,13 +311,12 @@ fw_ruleset_check(struct fw_ruleset *rs, struct fw_diag *d)
 				d->line = r->line;
 				fw_error(d,
 				    "%s %s rule %zu: '%s' is not valid "
-				    "in %s%s%s",
+				    "in %s%s",
 				    fw_table_names[t], c->name, j + 1, what,
 				    fw_hook_names[h],
-				    c->hook == -1 ? ", which reaches this "
-						    "chain" :
-						    "",
-				    "");
+				    c->hook == -1 ?
+					", which reaches this chain" :
+					"");
 				goto out;
 			}
 		}

@@ -241,14 +241,42 @@ log_save(const void *d, FILE *f)
 }
 
 /* Non-terminating: the evaluator reports that it logged and goes on. */
+/*
+ * A packet as the kernel's LOG target writes it (nf_log_ipv4.c: IN= OUT=
+ * SRC= DST= LEN= TOS= TTL= PROTO= and the ports or ICMP type), for the
+ * fields moat knows.
+ */
+void
+fw_log_packet(FILE *f, const char *prefix, const struct fw_pkt *pk)
+{
+	char	    src[ADDR_STRLEN], dst[ADDR_STRLEN], num[4];
+	const char *proto;
+
+	fprintf(f, "%sIN=%s OUT=%s SRC=%s DST=%s LEN=%u TOS=0x%02X TTL=%u",
+	    prefix, pk->in, pk->out, addr_ntop(&pk->src, src, sizeof(src)),
+	    addr_ntop(&pk->dst, dst, sizeof(dst)), pk->len, pk->tos, pk->ttl);
+	proto = fw_proto_name(pk->proto, num, sizeof(num));
+	if (pk->proto == IPPROTO_TCP || pk->proto == IPPROTO_UDP)
+		fprintf(f, " PROTO=%s SPT=%u DPT=%u",
+		    pk->proto == IPPROTO_TCP ? "TCP" : "UDP", pk->sport,
+		    pk->dport);
+	else if (pk->proto == IPPROTO_ICMP)
+		fprintf(f, " PROTO=ICMP TYPE=%d CODE=%d", pk->icmp_type,
+		    pk->icmp_code);
+	else
+		fprintf(f, " PROTO=%s", proto);
+	fputc('\n', f);
+}
+
 static void
 log_run(const void *d, const struct fw_pkt *pk, struct fw_eval *ev, char *out,
     size_t len)
 {
-	(void)pk;
-	(void)ev;
-	snprintf(out, len, "LOG prefix \"%s\" level %d",
-	    ((const struct log *)d)->prefix, ((const struct log *)d)->level);
+	const struct log *l = d;
+
+	if (ev->log != NULL)
+		fw_log_packet(ev->log, l->prefix, pk);
+	snprintf(out, len, "LOG prefix \"%s\" level %d", l->prefix, l->level);
 }
 
 const struct fw_targetdef fw_target_log = {
@@ -343,11 +371,13 @@ static void
 nflog_run(const void *d, const struct fw_pkt *pk, struct fw_eval *ev, char *out,
     size_t len)
 {
-	(void)pk;
-	(void)ev;
-	snprintf(out, len, "NFLOG group %u prefix \"%s\"",
-	    ((const struct nflog *)d)->group,
-	    ((const struct nflog *)d)->prefix);
+	const struct nflog *n = d;
+	char		    head[96];
+
+	snprintf(head, sizeof(head), "nflog group %u: %s", n->group, n->prefix);
+	if (ev->log != NULL)
+		fw_log_packet(ev->log, head, pk);
+	snprintf(out, len, "NFLOG group %u prefix \"%s\"", n->group, n->prefix);
 }
 
 const struct fw_targetdef fw_target_nflog = {

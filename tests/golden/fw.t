@@ -9,7 +9,8 @@
 #                          newline inside a quote, does not load either)
 # In eval/ and modules/:
 #   NAME.pkts + NAME.eval.ok   verdicts for NAME.rules, NAME.in or
-#                              examples/NAME.rules
+#                              examples/NAME.rules; NAME.log, if there,
+#                              the LOG and NFLOG lines
 # In cmd/:
 #   NAME.cmd + NAME.ok     iptables commands applied in order
 # In check/:
@@ -66,6 +67,9 @@ eval_dir() {
 		"$MOATCTL" fw eval -f "$rules" <"$p" >"$tmp/out" 2>"$tmp/err"
 		is "$?" 0 "$1/$n evaluates"
 		is "$(cat "$tmp/out")" "$(cat "$n.eval.ok")" "$1/$n verdicts"
+		if [ -f "$n.log" ]; then
+			is "$(cat "$tmp/err")" "$(cat "$n.log")" "$1/$n log lines"
+		fi
 	done
 }
 
