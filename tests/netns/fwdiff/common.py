@@ -83,11 +83,11 @@ def run(argv, input=None, check=True, timeout=60):
 
 
 class Namespaces:
-    """Creates namespaces named fwd-<pid>-<tag>; delete_all() removes exactly
-    those (also safe to call twice)."""
+    """Creates namespaces named PREFIX-<pid>-<tag> (PREFIX is fwd unless
+    given); delete_all() removes exactly those (also safe to call twice)."""
 
-    def __init__(self):
-        self.prefix = "fwd-%d-" % os.getpid()
+    def __init__(self, prefix="fwd"):
+        self.prefix = "%s-%d-" % (prefix, os.getpid())
         self.names = []
 
     def add(self, tag):
