@@ -1057,3 +1057,45 @@ ct_entry_expires(const struct ct_entry *e)
 {
 	return e->expires;
 }
+
+/* The original tuple, as nf_conncount stores ct->tuplehash[ORIGINAL]. */
+void
+ct_entry_key(const struct ct_entry *e, struct ct_key *k)
+{
+	const struct ct_tuple *t = &e->node[DIR_ORIG].tuple;
+
+	memset(k, 0, sizeof(*k));
+	k->src = t->src;
+	k->dst = t->dst;
+	k->sport = t->sport;
+	k->dport = t->dport;
+	k->proto = t->proto;
+}
+
+/*
+ * Whether a confirmed entry still holds the tuple, in either direction
+ * (nf_conntrack_find_get), at time now: an expired entry found on the way
+ * is removed, as the kernel's lookup does. A pending entry is not in the
+ * table yet and counts as gone. Safe between ct_classify and ct_commit:
+ * the packet's own entry was refreshed by ct_classify.
+ */
+enum ct_liveness
+ct_key_liveness(struct ct_table *ct, const struct ct_key *k, double now)
+{
+	struct ct_tuple	  t;
+	struct ct_node	 *n;
+	enum ct_tcp_state st;
+
+	memset(&t, 0, sizeof(t));
+	addr_copy(&t.src, &k->src);
+	addr_copy(&t.dst, &k->dst);
+	t.sport = k->sport;
+	t.dport = k->dport;
+	t.proto = k->proto;
+	if ((t.src.af != AF_INET && t.src.af != AF_INET6) ||
+	    t.dst.af != t.src.af || (n = lookup(ct, &t, now)) == NULL)
+		return CT_GONE;
+	st = ct_entry_tcp_state(n->entry);
+	return st == CT_TCP_TIME_WAIT || st == CT_TCP_CLOSE ? CT_CLOSED :
+							      CT_OPEN;
+}

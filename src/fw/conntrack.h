@@ -115,6 +115,29 @@ double		  ct_entry_expires(const struct ct_entry *);
 
 void ct_get_stats(const struct ct_table *, struct ct_stats *);
 
+/*
+ * For -m connlimit (nf_conncount keeps the original-direction tuple of each
+ * connection it counted and asks conntrack about it later). A key is an
+ * entry's tuple: ports for TCP and UDP, and for ICMP the id as the source
+ * port and type << 8 | code as the destination port; other protocols have
+ * zero ports.
+ */
+struct ct_key {
+	struct addr src, dst;
+	uint16_t    sport, dport;
+	uint8_t	    proto;
+};
+
+enum ct_liveness {
+	CT_GONE, /* no entry has this tuple (or it expired) */
+	CT_OPEN,
+	CT_CLOSED, /* TCP in TIME_WAIT or CLOSE: nf_conncount's already_closed */
+};
+
+void		 ct_entry_key(const struct ct_entry *, struct ct_key *);
+enum ct_liveness ct_key_liveness(
+    struct ct_table *, const struct ct_key *, double);
+
 const char *ct_state_name(enum ct_state);
 const char *ct_tcp_state_name(enum ct_tcp_state);
 

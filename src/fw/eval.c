@@ -19,6 +19,7 @@ struct fw_evaluator {
 	struct fw_ruleset *rs;
 	enum fw_tableid	   table;
 	struct ct_table	  *ct;
+	struct fw_rate	  *rate; /* NULL: no rule has state */
 	FILE		  *log; /* where LOG and NFLOG write */
 };
 
@@ -26,6 +27,40 @@ struct frame {
 	struct fw_chain *chain;
 	size_t		 next;
 };
+
+/*
+ * Rules with state start afresh with each evaluator, as when the kernel
+ * loads a ruleset. Every table is bound, not only the ones evaluated,
+ * because in the kernel a rule of any table can create a shared table.
+ */
+static int
+bind_rules(struct fw_evaluator *e)
+{
+	const struct fw_table *tb;
+	struct fw_rule	      *r;
+	size_t		       i, j, k;
+	int		       t;
+
+	for (t = 0; t < FW_NTABLES; t++) {
+		tb = &e->rs->t[t];
+		for (i = 0; i < tb->nchains; i++)
+			for (j = 0; j < tb->chains[i]->nrules; j++) {
+				r = tb->chains[i]->rules[j];
+				for (k = 0; k < r->nm; k++) {
+					if (r->m[k].def->bind == NULL)
+						continue;
+					if (e->rate == NULL &&
+					    (e->rate = fw_rate_new(e->ct)) ==
+						NULL)
+						return -1;
+					if (r->m[k].def->bind(
+						r->m[k].data, e->rate) == -1)
+						return -1;
+				}
+			}
+	}
+	return 0;
+}
 
 struct fw_evaluator *
 fw_evaluator_new(struct fw_ruleset *rs, enum fw_tableid t, size_t ct_max)
@@ -36,8 +71,8 @@ fw_evaluator_new(struct fw_ruleset *rs, enum fw_tableid t, size_t ct_max)
 		return NULL;
 	e->rs = rs;
 	e->table = t;
-	if ((e->ct = ct_table_new(ct_max)) == NULL) {
-		free(e);
+	if ((e->ct = ct_table_new(ct_max)) == NULL || bind_rules(e) == -1) {
+		fw_evaluator_free(e);
 		return NULL;
 	}
 	return e;
@@ -48,6 +83,7 @@ fw_evaluator_free(struct fw_evaluator *e)
 {
 	if (e == NULL)
 		return;
+	fw_rate_free(e->rate);
 	ct_table_free(e->ct);
 	free(e);
 }
@@ -197,6 +233,11 @@ traverse(struct fw_chain *start, const struct fw_pkt *pk, struct fw_eval *ev,
 		miss = rule_mismatch(r, pk, ev);
 		if (tr != NULL)
 			trace_rule(tr, c, i, r, miss);
+		if (ev->hotdrop) {
+			/* xt_hashlimit's full table: dropped by the match. */
+			set_verdict(v, "DROP", c, (int)i);
+			return false;
+		}
 		if (miss != NULL)
 			continue;
 		r->pkts++;
@@ -315,7 +356,9 @@ void
 fw_evaluate(struct fw_evaluator *e, const struct fw_pkt *pk,
     struct fw_verdict *v, FILE *tr)
 {
-	struct fw_eval	 ev = { .mark = pk->mark, .log = e->log };
+	struct fw_eval ev = {
+		.mark = pk->mark, .log = e->log, .rate = e->rate
+	};
 	struct ct_pkt	 cp, inner;
 	struct ct_result res;
 	struct fw_chain *start;
@@ -338,6 +381,7 @@ fw_evaluate(struct fw_evaluator *e, const struct fw_pkt *pk,
 	ev.ct_reply = tracked && res.reply;
 	if (tracked && res.entry != NULL)
 		ev.ctmark = *ct_entry_mark(res.entry);
+	ev.ct = tracked ? res.entry : NULL;
 	if (tr != NULL)
 		fprintf(tr, "conntrack: %s%s\n",
 		    tracked ? ct_state_name(res.state) : "INVALID",

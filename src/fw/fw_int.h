@@ -28,6 +28,9 @@ enum fw_action {
 
 struct fw_parse;
 struct fw_eval;
+struct fw_rate;
+struct ct_table;
+struct ct_entry;
 
 /* An option of a module: its name, how many arguments, and flags: '!'
  * may precede it (FW_OPT_INV, also written true), it may be given more
@@ -51,8 +54,16 @@ struct fw_matchdef {
 	int (*parse)(struct fw_parse *, void *, int, char **, bool);
 	int (*final)(struct fw_parse *, void *);
 	void (*save)(const void *, FILE *);
-	/* NULL: parsed and printed, but moat cannot evaluate it. */
-	bool (*match)(const void *, const struct fw_pkt *, struct fw_eval *);
+	/* NULL: parsed and printed, but moat cannot evaluate it. The data is
+	 * mutable: rate matches keep their per-rule state in it. */
+	bool (*match)(void *, const struct fw_pkt *, struct fw_eval *);
+	/* Optional, for matches with state: called by fw_evaluator_new for
+	 * every rule of the ruleset, in table and rule order, before any
+	 * packet. It resets the rule's state and ties the rule to the
+	 * evaluator's registry (shared tables are looked up by name here, so
+	 * the first rule with a name configures the table, as in the
+	 * kernel). A ruleset is evaluated by one evaluator at a time. */
+	int (*bind)(void *, struct fw_rate *);
 	/* Optional: hooks allowed for this rule's data (e.g. policy --dir). */
 	unsigned int (*hookmask)(const void *);
 	/* Optional: why this rule's options cannot be evaluated, or NULL. */
@@ -151,7 +162,21 @@ struct fw_eval {
 	uint32_t     ctmark;
 	bool	     notrack; /* set by the raw table */
 	FILE	    *log; /* LOG and NFLOG lines, or NULL */
+	bool	     hotdrop; /* a match dropped the packet itself */
+	/* State of limit, hashlimit, recent and connlimit (NULL when the
+	 * ruleset has none), and the packet's conntrack entry (NULL before
+	 * conntrack, and for INVALID and UNTRACKED packets). */
+	struct fw_rate	*rate;
+	struct ct_entry *ct;
 };
+
+/* The registry of rate matches' state, owned by an evaluator
+ * (match_rate.c): recent lists and hashlimit tables by name, connlimit's
+ * counted connections by rule. ct is the evaluator's connection table. */
+struct fw_rate *fw_rate_new(struct ct_table *);
+void		fw_rate_free(struct fw_rate *);
+/* Tests only: linear scans instead of hash tables (the reference). */
+void fw_rate_naive(struct fw_rate *);
 
 extern const char *const fw_table_names[FW_NTABLES];
 extern const char *const fw_hook_names[FW_NHOOKS];

@@ -155,7 +155,7 @@ addrtype_save(const void *d, FILE *f)
 }
 
 static bool
-addrtype_match(const void *d, const struct fw_pkt *pk, struct fw_eval *ev)
+addrtype_match(void *d, const struct fw_pkt *pk, struct fw_eval *ev)
 {
 	const struct addrtype *a = d;
 
@@ -281,7 +281,7 @@ pkttype_save(const void *d, FILE *f)
 }
 
 static bool
-pkttype_match(const void *d, const struct fw_pkt *pk, struct fw_eval *ev)
+pkttype_match(void *d, const struct fw_pkt *pk, struct fw_eval *ev)
 {
 	const struct pkttype *pt = d;
 
@@ -436,7 +436,7 @@ owner_save(const void *d, FILE *f)
  * one, "! --socket-exists" fails and the ranges are tested.
  */
 static bool
-owner_match(const void *d, const struct fw_pkt *pk, struct fw_eval *ev)
+owner_match(void *d, const struct fw_pkt *pk, struct fw_eval *ev)
 {
 	const struct owner *o = d;
 	unsigned int	    given = o->given & ~(1u << O_SUPPL);
@@ -549,7 +549,7 @@ physdev_save(const void *d, FILE *f)
 }
 
 static bool
-physdev_match(const void *d, const struct fw_pkt *pk, struct fw_eval *ev)
+physdev_match(void *d, const struct fw_pkt *pk, struct fw_eval *ev)
 {
 	const struct physdev *ph = d;
 	bool		      has_in = pk->physin[0] != '\0';
@@ -887,7 +887,7 @@ sctp_save(const void *d, FILE *f)
 }
 
 static bool
-sctp_match(const void *d, const struct fw_pkt *pk, struct fw_eval *ev)
+sctp_match(void *d, const struct fw_pkt *pk, struct fw_eval *ev)
 {
 	const struct sctp *s = d;
 
@@ -1028,7 +1028,7 @@ dscp_save(const void *d, FILE *f)
 }
 
 static bool
-dscp_match(const void *d, const struct fw_pkt *pk, struct fw_eval *ev)
+dscp_match(void *d, const struct fw_pkt *pk, struct fw_eval *ev)
 {
 	const struct dscp *ds = d;
 
@@ -1131,7 +1131,7 @@ tos_save(const void *d, FILE *f)
 }
 
 static bool
-tos_match(const void *d, const struct fw_pkt *pk, struct fw_eval *ev)
+tos_match(void *d, const struct fw_pkt *pk, struct fw_eval *ev)
 {
 	const struct tos *t = d;
 
@@ -1210,7 +1210,7 @@ ttl_save(const void *d, FILE *f)
 }
 
 static bool
-ttl_match(const void *d, const struct fw_pkt *pk, struct fw_eval *ev)
+ttl_match(void *d, const struct fw_pkt *pk, struct fw_eval *ev)
 {
 	const struct ttl *t = d;
 

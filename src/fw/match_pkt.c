@@ -110,7 +110,7 @@ state_save(const void *d, FILE *f)
 }
 
 static bool
-state_match(const void *d, const struct fw_pkt *pk, struct fw_eval *ev)
+state_match(void *d, const struct fw_pkt *pk, struct fw_eval *ev)
 {
 	const struct state *st = d;
 
@@ -385,7 +385,7 @@ conntrack_save(const void *d, FILE *f)
 }
 
 static bool
-conntrack_match(const void *d, const struct fw_pkt *pk, struct fw_eval *ev)
+conntrack_match(void *d, const struct fw_pkt *pk, struct fw_eval *ev)
 {
 	const struct conntrack *ct = d;
 
@@ -453,7 +453,7 @@ comment_save(const void *d, FILE *f)
 }
 
 static bool
-always(const void *d, const struct fw_pkt *pk, struct fw_eval *ev)
+always(void *d, const struct fw_pkt *pk, struct fw_eval *ev)
 {
 	(void)d;
 	(void)pk;
@@ -520,7 +520,7 @@ iprange_save(const void *d, FILE *f)
 }
 
 static bool
-iprange_match(const void *d, const struct fw_pkt *pk, struct fw_eval *ev)
+iprange_match(void *d, const struct fw_pkt *pk, struct fw_eval *ev)
 {
 	const struct iprange *ir = d;
 	const struct addr    *a;
@@ -591,7 +591,7 @@ length_save(const void *d, FILE *f)
 }
 
 static bool
-length_match(const void *d, const struct fw_pkt *pk, struct fw_eval *ev)
+length_match(void *d, const struct fw_pkt *pk, struct fw_eval *ev)
 {
 	const struct length *l = d;
 
@@ -673,7 +673,7 @@ mark_save(const void *d, FILE *f)
 }
 
 static bool
-mark_match(const void *d, const struct fw_pkt *pk, struct fw_eval *ev)
+mark_match(void *d, const struct fw_pkt *pk, struct fw_eval *ev)
 {
 	const struct mark *mk = d;
 
@@ -757,7 +757,7 @@ mac_save(const void *d, FILE *f)
 }
 
 static bool
-mac_match(const void *d, const struct fw_pkt *pk, struct fw_eval *ev)
+mac_match(void *d, const struct fw_pkt *pk, struct fw_eval *ev)
 {
 	const struct mac *m = d;
 

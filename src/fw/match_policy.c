@@ -342,7 +342,7 @@ elem_match(const struct pol_elem *e, const struct fw_sa *sa)
 /* Without --strict the kernel compares every SA with the first element; a
  * rule without elements has an empty one, which any SA matches. */
 static bool
-policy_match(const void *d, const struct fw_pkt *pk, struct fw_eval *ev)
+policy_match(void *d, const struct fw_pkt *pk, struct fw_eval *ev)
 {
 	static const struct pol_elem any;
 	const struct policy	    *pl = d;

@@ -267,7 +267,7 @@ tcp_save(const void *d, FILE *f)
 }
 
 static bool
-tcpudp_match(const void *d, const struct fw_pkt *pk, struct fw_eval *ev)
+tcpudp_match(void *d, const struct fw_pkt *pk, struct fw_eval *ev)
 {
 	const struct tcpudp *t = d;
 
@@ -497,7 +497,7 @@ icmp_save(const void *d, FILE *f)
 }
 
 static bool
-icmp_match(const void *d, const struct fw_pkt *pk, struct fw_eval *ev)
+icmp_match(void *d, const struct fw_pkt *pk, struct fw_eval *ev)
 {
 	const struct icmp *ic = d;
 	bool		   m;
@@ -630,7 +630,7 @@ multiport_save(const void *d, FILE *f)
 }
 
 static bool
-multiport_match(const void *d, const struct fw_pkt *pk, struct fw_eval *ev)
+multiport_match(void *d, const struct fw_pkt *pk, struct fw_eval *ev)
 {
 	const struct multiport *mp = d;
 	uint16_t		lo, hi;
