@@ -21,6 +21,7 @@ struct fwopts {
 	const char *file;
 	int	    table;
 	bool	    counters;
+	bool	    ct_stats;
 	size_t	    ct_max;
 	int	    argc; /* what is left after the options */
 	char	  **argv;
@@ -33,6 +34,7 @@ usage(void)
 	    "usage: moatctl fw check -f FILE [-t TABLE]\n"
 	    "       moatctl fw save -f FILE [-c]\n"
 	    "       moatctl fw eval -f FILE [-t TABLE] [--ct-max N] "
+	    "[--ct-stats] "
 	    "< PACKETS\n"
 	    "       moatctl fw trace -f FILE [-t TABLE] KEY=VALUE...\n"
 	    "       moatctl fw iptables [-f FILE] IPTABLES-ARGS...\n"
@@ -62,6 +64,8 @@ parse_opts(int argc, char **argv, struct fwopts *o, bool stop_at_dash)
 			}
 		} else if (strcmp(argv[i], "-c") == 0)
 			o->counters = true;
+		else if (strcmp(argv[i], "--ct-stats") == 0)
+			o->ct_stats = true;
 		else if (strcmp(argv[i], "--ct-max") == 0 && i + 1 < argc) {
 			char *end;
 
@@ -221,6 +225,8 @@ fw_eval_verb(int argc, char **argv)
 		print_verdict(&v);
 	}
 	free(line);
+	if (o.ct_stats)
+		fw_evaluator_ct_stats(e, stderr);
 	fw_evaluator_free(e);
 	fw_ruleset_free(rs);
 	return rc;

@@ -6,6 +6,7 @@
  * connection is confirmed only when the packet is accepted. This is the
  * reference the compiled classifier is checked against.
  */
+#include <inttypes.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +87,21 @@ fw_evaluator_free(struct fw_evaluator *e)
 	fw_rate_free(e->rate);
 	ct_table_free(e->ct);
 	free(e);
+}
+
+/* The connection tracker's counters, as one line. */
+void
+fw_evaluator_ct_stats(const struct fw_evaluator *e, FILE *f)
+{
+	struct ct_stats st;
+
+	ct_get_stats(e->ct, &st);
+	fprintf(f,
+	    "conntrack: %ju entries, %ju inserted, %ju expired, %ju "
+	    "invalid, %ju evicted to make room, %ju dropped (table full)\n",
+	    (uintmax_t)st.entries, (uintmax_t)st.inserted,
+	    (uintmax_t)st.expired, (uintmax_t)st.invalid,
+	    (uintmax_t)st.early_drop, (uintmax_t)st.dropped_full);
 }
 
 /* LOG and NFLOG write their lines to f (NULL: nowhere). */

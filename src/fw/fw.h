@@ -135,6 +135,7 @@ struct fw_evaluator *fw_evaluator_new(
     struct fw_ruleset *, enum fw_tableid, size_t);
 void fw_evaluator_free(struct fw_evaluator *);
 void fw_evaluator_set_log(struct fw_evaluator *, FILE *);
+void fw_evaluator_ct_stats(const struct fw_evaluator *, FILE *);
 int  fw_evaluable(const struct fw_ruleset *, enum fw_tableid, struct fw_diag *);
 void fw_evaluate(
     struct fw_evaluator *, const struct fw_pkt *, struct fw_verdict *, FILE *);

@@ -285,7 +285,8 @@ hashlimit_final(struct fw_parse *p, void *d)
 			/* A rate below what a cost can hold rounds to 0b/s;
 			 * iptables 1.8.9 then divides by zero (SIGFPE). */
 			if (unit == 0) {
-				fw_error(p->diag, "a byte rate this small is "
+				fw_error(p->diag,
+				    "a byte rate this small is "
 				    "0b/s, which cannot have a "
 				    "--hashlimit-burst (iptables 1.8.9 "
 				    "crashes on it)");

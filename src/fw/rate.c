@@ -1,5 +1,6 @@
 /* The registry of the rate matches and the helpers they share; see
- * rate.h. */#include <arpa/inet.h>
+ * rate.h. */
+#include <arpa / inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -9,8 +10,8 @@
 
 #include "rate.h"
 
-static uint32_t
-kmix(uint32_t h, uint32_t w)
+    static uint32_t
+    kmix(uint32_t h, uint32_t w)
 {
 	/* MurmurHash3's block step, as conntrack.c uses it. */
 	w *= 0xcc9e2d51;

@@ -76,22 +76,21 @@ struct fw_rate {
 
 extern const uint32_t rate_secs[4];
 
-struct kitem	*kmap_find(const struct kmap *, const uint32_t *);
-void		 kmap_add(struct kmap *, struct kitem *);
-void		 kmap_del(struct kmap *, struct kitem *);
-void		 kmap_init(struct kmap *, const struct fw_rate *);
-void		 kmap_free_all(struct kmap *, void (*)(struct kitem *));
-uint64_t	 rate_now(struct fw_rate *, const struct fw_pkt *);
-uint64_t	 rate_jiffies(struct fw_rate *, const struct fw_pkt *);
-uint64_t	 ms_to_jiffies(uint64_t);
-uint64_t	 pow2_below(uint64_t);
-uint32_t	 mask_len(uint32_t, uint32_t);
-int		 parse_rate(const char *, uint64_t, uint64_t *, uint32_t *,
-		    const char **);
-size_t		 rate_unit(uint64_t, uint64_t);
-uint32_t	 save_rate(FILE *, uint64_t, uint64_t);
-void		 rate_free_hashlimit(struct fw_rate *);
-void		 rate_free_recent(struct fw_rate *);
-void		 rate_free_connlimit(struct fw_rate *);
+struct kitem *kmap_find(const struct kmap *, const uint32_t *);
+void	      kmap_add(struct kmap *, struct kitem *);
+void	      kmap_del(struct kmap *, struct kitem *);
+void	      kmap_init(struct kmap *, const struct fw_rate *);
+void	      kmap_free_all(struct kmap *, void (*)(struct kitem *));
+uint64_t      rate_now(struct fw_rate *, const struct fw_pkt *);
+uint64_t      rate_jiffies(struct fw_rate *, const struct fw_pkt *);
+uint64_t      ms_to_jiffies(uint64_t);
+uint64_t      pow2_below(uint64_t);
+uint32_t      mask_len(uint32_t, uint32_t);
+int parse_rate(const char *, uint64_t, uint64_t *, uint32_t *, const char **);
+size_t	 rate_unit(uint64_t, uint64_t);
+uint32_t save_rate(FILE *, uint64_t, uint64_t);
+void	 rate_free_hashlimit(struct fw_rate *);
+void	 rate_free_recent(struct fw_rate *);
+void	 rate_free_connlimit(struct fw_rate *);
 
 #endif

@@ -9,8 +9,9 @@
 #                          newline inside a quote, does not load either)
 # In eval/ and modules/:
 #   NAME.pkts + NAME.eval.ok   verdicts for NAME.rules, NAME.in or
-#                              examples/NAME.rules; NAME.log, if there,
-#                              the LOG and NFLOG lines
+#                              examples/NAME.rules, with the options in
+#                              NAME.opts if there; NAME.log, if there, the
+#                              messages (LOG and NFLOG lines, --ct-stats)
 # In cmd/:
 #   NAME.cmd + NAME.ok     iptables commands applied in order
 # In check/:
@@ -64,7 +65,10 @@ eval_dir() {
 		rules=$n.rules
 		[ -f "$rules" ] || rules=$n.in
 		[ -f "$rules" ] || rules=$MOAT_SRC/examples/$n.rules
-		"$MOATCTL" fw eval -f "$rules" <"$p" >"$tmp/out" 2>"$tmp/err"
+		opts=
+		[ -f "$n.opts" ] && opts=$(cat "$n.opts")
+		# shellcheck disable=SC2086
+		"$MOATCTL" fw eval -f "$rules" $opts <"$p" >"$tmp/out" 2>"$tmp/err"
 		is "$?" 0 "$1/$n evaluates"
 		is "$(cat "$tmp/out")" "$(cat "$n.eval.ok")" "$1/$n verdicts"
 		if [ -f "$n.log" ]; then
