@@ -65,6 +65,7 @@
 #include <sys/random.h>
 
 #include "conntrack.h"
+#include "hash.h"
 #include "log.h"
 
 #define DIR_ORIG 0
@@ -211,29 +212,17 @@ tuple_eq(const struct ct_tuple *a, const struct ct_tuple *b)
 }
 
 static uint32_t
-mix(uint32_t h, uint32_t w)
-{
-	/* MurmurHash3's block step and finaliser constants. */
-	w *= 0xcc9e2d51;
-	w = (w << 15) | (w >> 17);
-	w *= 0x1b873593;
-	h ^= w;
-	h = (h << 13) | (h >> 19);
-	return h * 5 + 0xe6546b64;
-}
-
-static uint32_t
 tuple_hash(const struct ct_table *ct, const struct ct_tuple *t)
 {
 	int	 i, n = addr_len(t->src.af) / 4;
 	uint32_t h = ct->seed;
 
-	h = mix(h, (uint32_t)t->proto << 16 | t->src.af);
+	h = hash_mix(h, (uint32_t)t->proto << 16 | t->src.af);
 	for (i = 0; i < n; i++) {
-		h = mix(h, t->src.u.w[i]);
-		h = mix(h, t->dst.u.w[i]);
+		h = hash_mix(h, t->src.u.w[i]);
+		h = hash_mix(h, t->dst.u.w[i]);
 	}
-	h = mix(h, (uint32_t)t->sport << 16 | t->dport);
+	h = hash_mix(h, (uint32_t)t->sport << 16 | t->dport);
 	h ^= h >> 16;
 	h *= 0x85ebca6b;
 	h ^= h >> 13;

@@ -1,6 +1,7 @@
 /* The registry of the rate matches and the helpers they share; see
  * rate.h. */
-#include <arpa / inet.h>
+
+#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -8,19 +9,8 @@
 #include <strings.h>
 #include <sys/random.h>
 
+#include "hash.h"
 #include "rate.h"
-
-    static uint32_t
-    kmix(uint32_t h, uint32_t w)
-{
-	/* MurmurHash3's block step, as conntrack.c uses it. */
-	w *= 0xcc9e2d51;
-	w = (w << 15) | (w >> 17);
-	w *= 0x1b873593;
-	h ^= w;
-	h = (h << 13) | (h >> 19);
-	return h * 5 + 0xe6546b64;
-}
 
 static size_t
 khash(const struct kmap *m, const uint32_t *key)
@@ -29,7 +19,7 @@ khash(const struct kmap *m, const uint32_t *key)
 	int	 i;
 
 	for (i = 0; i < KEYWORDS; i++)
-		h = kmix(h, key[i]);
+		h = hash_mix(h, key[i]);
 	h ^= h >> 16;
 	h *= 0x85ebca6b;
 	h ^= h >> 13;
