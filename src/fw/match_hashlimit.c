@@ -302,8 +302,14 @@ hashlimit_final(struct fw_parse *p, void *d)
 			h->burst = h->burst / unit + (h->burst % unit != 0);
 			if (!(h->given & (1u << H_EXPIRE)))
 				h->expire = 60 * 1000;
-		} else
+		} else {
 			h->burst = 0;
+			if (cost_to_bytes(h->avg) == 0)
+				fw_warn(p->diag,
+				    "a byte rate under 16b/s is "
+				    "printed as 0b/s, which neither iptables "
+				    "nor moat loads again");
+		}
 	} else if (!(h->given & (1u << H_BURST)))
 		h->burst = HL_BURST;
 	else if (h->burst > HL_BURSTMAX) {
