@@ -301,8 +301,10 @@ policy:
 	return c->policy_accept;
 }
 
-static void
-to_ct(const struct fw_pkt *pk, bool notrack, struct ct_pkt *cp,
+/* What connection tracking needs of a packet; inner holds the quoted
+ * header of an ICMP error. */
+void
+fw_to_ct(const struct fw_pkt *pk, bool notrack, struct ct_pkt *cp,
     struct ct_pkt *inner)
 {
 	memset(cp, 0, sizeof(*cp));
@@ -391,7 +393,7 @@ fw_evaluate(struct fw_evaluator *e, const struct fw_pkt *pk,
 		if (!traverse(start, pk, &ev, v, tr))
 			return; /* dropped before conntrack */
 	}
-	to_ct(pk, ev.notrack, &cp, &inner);
+	fw_to_ct(pk, ev.notrack, &cp, &inner);
 	tracked = ct_classify(e->ct, &cp, &res) == 0;
 	ev.ctstate = tracked ? ct_bits[res.state] : FW_CT_INVALID;
 	ev.ct_reply = tracked && res.reply;

@@ -216,7 +216,9 @@ void	    fw_free_args(char **, int);
 bool	    fw_iface_match(const char *, const char *);
 void	    fw_save_string(FILE *, const char *);
 void	    fw_log_packet(FILE *, const char *, const struct fw_pkt *);
-int	    fw_parse_addrtypes(const char *, uint16_t *, char *, size_t);
-int	    fw_parse_pkttype(const char *, uint8_t *);
+struct ct_pkt;
+void fw_to_ct(const struct fw_pkt *, bool, struct ct_pkt *, struct ct_pkt *);
+int  fw_parse_addrtypes(const char *, uint16_t *, char *, size_t);
+int  fw_parse_pkttype(const char *, uint8_t *);
 
 #endif

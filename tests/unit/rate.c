@@ -70,36 +70,19 @@ h_close(struct harness *h)
 	fw_ruleset_free(h->rs);
 }
 
-static void
-to_ct(const struct fw_pkt *pk, struct ct_pkt *cp)
-{
-	memset(cp, 0, sizeof(*cp));
-	cp->src = pk->src;
-	cp->dst = pk->dst;
-	cp->proto = pk->proto;
-	cp->sport = pk->sport;
-	cp->dport = pk->dport;
-	cp->tcp_flags = pk->tcp_flags;
-	cp->icmp_type = pk->icmp_type < 0 ? 0 : (uint8_t)pk->icmp_type;
-	cp->icmp_code = (uint8_t)pk->icmp_code;
-	cp->icmp_id = pk->icmp_id;
-	cp->t = pk->t;
-	cp->len = pk->len;
-}
-
 /* Whether rule i (1-based) matches the packet; accepted says what
  * conntrack is told afterwards (-1: accepted if the rule matched). */
 static int
 h_run(struct harness *h, size_t i, const struct fw_pkt *pk, int accepted)
 {
 	struct fw_eval	 ev = { .rate = h->reg };
-	struct ct_pkt	 cp;
+	struct ct_pkt	 cp, inner;
 	struct ct_result res;
 	struct fw_rule	*r = h->r[i - 1];
 	bool		 tracked, m = true;
 	size_t		 k;
 
-	to_ct(pk, &cp);
+	fw_to_ct(pk, false, &cp, &inner);
 	tracked = ct_classify(h->ct, &cp, &res) == 0;
 	ev.ct = tracked ? res.entry : NULL;
 	for (k = 0; k < r->nm && m; k++)

@@ -160,14 +160,7 @@ class Router:
             Namespaces.exec(ns, ["iptables", "-t", "raw", "-A",
                                  "PREROUTING", "-j", "DROP"])
             Namespaces.exec(ns, ["iptables", "-P", "OUTPUT", "DROP"])
-            hdr = kernel._mac(gw, rif) + kernel._mac(ns, nif) + b"\x08\x00"
-            setns(ns)
-            try:
-                s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
-                s.bind((nif, 0))
-            finally:
-                setns("")
-            self.tx[tag] = (s, hdr)
+            self.tx[tag] = kernel.raw_sender(gw, rif, ns, nif)
         run(["ip", "-n", gw, "route", "add", "192.0.2.0/24", "via",
              "203.0.113.2"])
 

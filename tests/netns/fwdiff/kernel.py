@@ -43,6 +43,19 @@ def _mac(ns, dev):
     return bytes.fromhex(out.stdout.strip().replace(":", ""))
 
 
+def raw_sender(gw, rif, ns, nif):
+    """A raw socket in neighbour namespace ns on its interface nif, and the
+    Ethernet header of frames from it to the router gw's interface rif."""
+    hdr = _mac(gw, rif) + _mac(ns, nif) + b"\x08\x00"
+    setns(ns)
+    try:
+        s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+        s.bind((nif, 0))
+    finally:
+        setns("")
+    return s, hdr
+
+
 class Router:
     def __init__(self, nss):
         self.nss = nss
@@ -75,14 +88,7 @@ class Router:
             Namespaces.exec(ns, ["iptables", "-t", "raw", "-A", "PREROUTING",
                                  "-j", "DROP"])
             Namespaces.exec(ns, ["iptables", "-P", "OUTPUT", "DROP"])
-            hdr = _mac(gw, rif) + _mac(ns, nif) + b"\x08\x00"
-            setns(ns)
-            try:
-                s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
-                s.bind((nif, 0))
-            finally:
-                setns("")
-            self.tx[rif] = (s, hdr)
+            self.tx[rif] = raw_sender(gw, rif, ns, nif)
         Namespaces.exec(gw, ["iptables-restore"], input=RAW_TABLE)
         setns(gw)
         try:
