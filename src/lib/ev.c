@@ -76,18 +76,6 @@ ev_io_add(struct ev_loop *l, struct ev_io *io, int fd, uint32_t events,
 }
 
 int
-ev_io_mod(struct ev_loop *l, struct ev_io *io, uint32_t events)
-{
-	struct epoll_event ee = { .events = events, .data.ptr = io };
-
-	if (epoll_ctl(l->epfd, EPOLL_CTL_MOD, io->fd, &ee) == -1) {
-		log_error("epoll_ctl mod fd %d: %s", io->fd, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-int
 ev_io_del(struct ev_loop *l, struct ev_io *io)
 {
 	int i;

@@ -35,7 +35,6 @@ struct ev_loop *ev_loop_new(void);
 void		ev_loop_free(struct ev_loop *);
 int		ev_io_add(
 		struct ev_loop *, struct ev_io *, int, uint32_t, ev_io_cb *, void *);
-int  ev_io_mod(struct ev_loop *, struct ev_io *, uint32_t);
 int  ev_io_del(struct ev_loop *, struct ev_io *);
 void ev_timer_init(struct ev_timer *, ev_timer_cb *, void *);
 int  ev_timer_add(struct ev_loop *, struct ev_timer *, uint64_t);
