@@ -125,7 +125,6 @@ table_evaluable(
 	for (i = 0; i < tb->nchains; i++)
 		for (j = 0; j < tb->chains[i]->nrules; j++) {
 			r = tb->chains[i]->rules[j];
-			d->line = r->line;
 			for (k = 0; k < r->nm; k++) {
 				why = r->m[k].def->match == NULL ?
 				    "not implemented yet" :
@@ -133,7 +132,8 @@ table_evaluable(
 				    r->m[k].def->unsupported(r->m[k].data) :
 				    NULL;
 				if (why != NULL) {
-					fw_error(d,
+					fw_finding(d, true, r->line,
+					    "unevaluable", NULL,
 					    "%s rule %zu: moat cannot "
 					    "evaluate -m %s: %s",
 					    tb->chains[i]->name, j + 1,
@@ -150,7 +150,8 @@ table_evaluable(
 			    r->tdef->unsupported(r->tdata) :
 			    NULL;
 			if (why != NULL) {
-				fw_error(d,
+				fw_finding(d, true, r->line, "unevaluable",
+				    NULL,
 				    "%s rule %zu: moat cannot carry out "
 				    "-j %s: %s",
 				    tb->chains[i]->name, j + 1, r->tdef->name,

@@ -34,7 +34,7 @@ enum fw_tableid {
 	FW_NTABLES
 };
 
-/* Diagnostics as "FILE:LINE: error|warning: text", counted. */
+/* Diagnostics as "FILE:LINE: error|warning: text [code]", counted. */
 struct fw_diag {
 	FILE	    *out;
 	const char  *file;
@@ -48,6 +48,11 @@ void fw_error(struct fw_diag *, const char *, ...)
     __attribute__((format(printf, 2, 3)));
 void fw_warn(struct fw_diag *, const char *, ...)
     __attribute__((format(printf, 2, 3)));
+/* A finding with its own code and, if not NULL, a suggested fix; line 0
+ * is the file as a whole. fw_error's code is "reject" (iptables refuses
+ * it too), fw_warn's "suspicious". */
+void fw_finding(struct fw_diag *, bool, unsigned int, const char *,
+    const char *, const char *, ...) __attribute__((format(printf, 6, 7)));
 
 /* One SA of a security path (xt_policy's view), outermost first. */
 #define FW_SP_MAX 6

@@ -28,6 +28,7 @@ enum fw_action {
 
 struct fw_parse;
 struct fw_eval;
+struct fw_box;
 struct fw_rate;
 struct ct_table;
 struct ct_entry;
@@ -71,6 +72,10 @@ struct fw_matchdef {
 	/* Optional: fold a later instance into an earlier one (0), or
 	 * leave both (-1); called after final. */
 	int (*merge)(struct fw_parse *, void *, const void *);
+	/* Optional: narrow a box (box.h) to what the match asks of the
+	 * packet, clearing its exact flag for what a box cannot say.
+	 * Without it a match leaves the box as it is, inexact. */
+	void (*box)(const void *, struct fw_box *);
 };
 
 struct fw_targetdef {

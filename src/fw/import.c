@@ -171,10 +171,13 @@ expand(struct importer *im, const char *s, struct str *out)
 		n = 1; /* the shell reads one digit: $10 is ${1}0 */
 		used = 2;
 		if (isdigit((unsigned char)s[2]))
-			fw_warn(im->d,
-			    "'$%c%c' is the positional parameter "
-			    "$%c followed by '%c', as the shell reads it; "
-			    "write ${%c%c} or the literal value",
+			fw_finding(im->d, false, im->d->line,
+			    "shell-positional",
+			    "write the literal value, or ${NAME} for a "
+			    "variable",
+			    "'$%c%c' is the positional parameter $%c "
+			    "followed by '%c', as the shell reads it "
+			    "(${%c}%c)",
 			    s[1], s[2], s[1], s[2], s[1], s[2]);
 	} else if (isalpha((unsigned char)s[1]) || s[1] == '_') {
 		name = s + 1;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "box.h"
 #include "fw_int.h"
 
 /* Connection states in the order iptables prints them. */
@@ -118,6 +119,22 @@ state_match(void *d, const struct fw_pkt *pk, struct fw_eval *ev)
 	return ((st->mask & ev->ctstate) != 0) != st->inv;
 }
 
+static void
+ctstate_box(struct fw_box *b, unsigned int mask, bool inv)
+{
+	if (mask & ~FW_CT_ALL)
+		b->exact = false; /* SNAT, DNAT: not a state of the box */
+	b->ctstate &= inv ? FW_CT_ALL & ~mask : mask;
+}
+
+static void
+state_box(const void *d, struct fw_box *b)
+{
+	const struct state *st = d;
+
+	ctstate_box(b, st->mask, st->inv);
+}
+
 const struct fw_matchdef fw_match_state = {
 	.name = "state",
 	.opts = state_opts,
@@ -126,6 +143,7 @@ const struct fw_matchdef fw_match_state = {
 	.final = state_final,
 	.save = state_save,
 	.match = state_match,
+	.box = state_box,
 };
 
 /*
@@ -400,6 +418,23 @@ conntrack_match(void *d, const struct fw_pkt *pk, struct fw_eval *ev)
 	return true;
 }
 
+static void
+conntrack_box(const void *d, struct fw_box *b)
+{
+	const struct conntrack *ct = d;
+	struct fw_ivset		s;
+
+	if (ct->given & (1u << C_STATE))
+		ctstate_box(b, ct->mask, ct->inv & (1u << C_STATE));
+	if (ct->given & (1u << C_PROTO)) {
+		/* The entry's protocol is the packet's. */
+		fw_ivset_range(&s, ct->proto, ct->proto);
+		fw_box_narrow(b, FW_DIM_PROTO, &s, ct->inv & (1u << C_PROTO));
+	}
+	if (ct->given & ~(1u << C_STATE | 1u << C_PROTO))
+		b->exact = false;
+}
+
 /* The tuples, status and expiry of the entry are not evaluated yet. */
 static const char *
 conntrack_unsupported(const void *d)
@@ -419,6 +454,7 @@ const struct fw_matchdef fw_match_conntrack = {
 	.final = conntrack_final,
 	.save = conntrack_save,
 	.match = conntrack_match,
+	.box = conntrack_box,
 	.unsupported = conntrack_unsupported,
 };
 
@@ -461,6 +497,13 @@ always(void *d, const struct fw_pkt *pk, struct fw_eval *ev)
 	return true;
 }
 
+static void
+no_box(const void *d, struct fw_box *b)
+{
+	(void)d;
+	(void)b;
+}
+
 const struct fw_matchdef fw_match_comment = {
 	.name = "comment",
 	.opts = comment_opts,
@@ -468,6 +511,7 @@ const struct fw_matchdef fw_match_comment = {
 	.parse = comment_parse,
 	.save = comment_save,
 	.match = always,
+	.box = no_box,
 };
 
 /* iprange: inclusive address ranges; a reversed one never matches. */
@@ -540,6 +584,22 @@ iprange_match(void *d, const struct fw_pkt *pk, struct fw_eval *ev)
 	return true;
 }
 
+static void
+iprange_box(const void *d, struct fw_box *b)
+{
+	const struct iprange *ir = d;
+	struct fw_ivset	      s;
+	int		      i;
+
+	for (i = 0; i < 2; i++)
+		if (ir->has[i]) {
+			fw_ivset_range(&s, ntohl(ir->lo[i].u.v4.s_addr),
+			    ntohl(ir->hi[i].u.v4.s_addr));
+			fw_box_narrow(
+			    b, i ? FW_DIM_DST : FW_DIM_SRC, &s, ir->inv[i]);
+		}
+}
+
 const struct fw_matchdef fw_match_iprange = {
 	.name = "iprange",
 	.opts = iprange_opts,
@@ -547,6 +607,7 @@ const struct fw_matchdef fw_match_iprange = {
 	.parse = iprange_parse,
 	.save = iprange_save,
 	.match = iprange_match,
+	.box = iprange_box,
 };
 
 /* length: the IP total length, MIN or MIN:MAX. */

@@ -23,6 +23,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
+#include "box.h"
 #include "fw_int.h"
 
 #define POL_MAXELEM 4
@@ -387,6 +388,18 @@ policy_hooks(const void *d)
 	return 1u << FW_FORWARD | 1u << FW_OUTPUT | 1u << FW_POSTROUTING;
 }
 
+/* The box knows whether a packet has a security path, not its SAs. */
+static void
+policy_box(const void *d, struct fw_box *b)
+{
+	const struct policy *pl = d;
+	unsigned int *which = pl->dir == 1 ? &b->ipsec_in : &b->ipsec_out;
+
+	*which &= pl->pol == 1 ? FW_BOX_PLAIN : FW_BOX_IPSEC;
+	if (pl->pol == 2 && (pl->strict || (pl->n > 0 && pl->e[0].given)))
+		b->exact = false;
+}
+
 const struct fw_matchdef fw_match_policy = {
 	.name = "policy",
 	.opts = policy_opts,
@@ -395,5 +408,6 @@ const struct fw_matchdef fw_match_policy = {
 	.final = policy_final,
 	.save = policy_save,
 	.match = policy_match,
+	.box = policy_box,
 	.hookmask = policy_hooks,
 };

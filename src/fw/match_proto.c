@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "box.h"
 #include "fw_int.h"
 
 /* "P", "P:Q", "P:" (to 65535) or ":Q" (from 0); numbers only. A reversed
@@ -354,6 +355,27 @@ tcp_unsupported(const void *d)
 			    NULL;
 }
 
+static void
+range_box(struct fw_box *b, enum fw_dim d, const uint16_t r[2], bool inv)
+{
+	struct fw_ivset s;
+
+	fw_ivset_range(&s, r[0], r[1]);
+	fw_box_narrow(b, d, &s, inv);
+}
+
+/* Fragments never match; the box speaks of first fragments only. */
+static void
+tcpudp_box(const void *d, struct fw_box *b)
+{
+	const struct tcpudp *t = d;
+
+	range_box(b, FW_DIM_SPORT, t->spts, t->inv_s);
+	range_box(b, FW_DIM_DPORT, t->dpts, t->inv_d);
+	if (t->has_f || t->has_opt)
+		b->exact = false;
+}
+
 const struct fw_matchdef fw_match_tcp = {
 	.name = "tcp",
 	.opts = tcp_opts,
@@ -362,6 +384,7 @@ const struct fw_matchdef fw_match_tcp = {
 	.final = tcp_final,
 	.save = tcp_save,
 	.match = tcpudp_match,
+	.box = tcpudp_box,
 	.unsupported = tcp_unsupported,
 	.merge = tcpudp_merge,
 };
@@ -374,6 +397,7 @@ const struct fw_matchdef fw_match_udp = {
 	.final = udp_final,
 	.save = tcp_save,
 	.match = tcpudp_match,
+	.box = tcpudp_box,
 	.merge = tcpudp_merge,
 };
 
@@ -511,6 +535,15 @@ icmp_match(void *d, const struct fw_pkt *pk, struct fw_eval *ev)
 	return m != ic->inv;
 }
 
+static void
+icmp_box(const void *d, struct fw_box *b)
+{
+	const struct icmp *ic = d;
+
+	if (ic->type != 0xff || ic->inv)
+		b->exact = false;
+}
+
 const struct fw_matchdef fw_match_icmp = {
 	.name = "icmp",
 	.opts = icmp_opts,
@@ -519,6 +552,7 @@ const struct fw_matchdef fw_match_icmp = {
 	.final = icmp_final,
 	.save = icmp_save,
 	.match = icmp_match,
+	.box = icmp_box,
 };
 
 /* multiport (revision 1): up to 15 ports, a range counting as two. */
@@ -652,6 +686,29 @@ multiport_match(void *d, const struct fw_pkt *pk, struct fw_eval *ev)
 	return m != mp->inv;
 }
 
+/* --ports is either port in the set: a box only when negated (neither
+ * is). */
+static void
+multiport_box(const void *d, struct fw_box *b)
+{
+	const struct multiport *mp = d;
+	struct fw_ivset		s = { 0 };
+	int			i;
+
+	for (i = 0; i < mp->n; i++) {
+		fw_ivset_add(
+		    &s, mp->port[i], mp->port[mp->range[i] ? i + 1 : i]);
+		if (mp->range[i])
+			i++;
+	}
+	if (mp->which != M_DST && (mp->which == M_SRC || mp->inv))
+		fw_box_narrow(b, FW_DIM_SPORT, &s, mp->inv);
+	if (mp->which != M_SRC && (mp->which == M_DST || mp->inv))
+		fw_box_narrow(b, FW_DIM_DPORT, &s, mp->inv);
+	if (mp->which == M_ANY && !mp->inv)
+		b->exact = false;
+}
+
 const struct fw_matchdef fw_match_multiport = {
 	.name = "multiport",
 	.opts = multiport_opts,
@@ -660,4 +717,5 @@ const struct fw_matchdef fw_match_multiport = {
 	.final = multiport_final,
 	.save = multiport_save,
 	.match = multiport_match,
+	.box = multiport_box,
 };

@@ -531,11 +531,29 @@ finish_rule(struct fw_parse *p)
 }
 
 /* Split "a,b,c" into at most MAXADDRS prefixes, as iptables does. */
+
+/* "10.0.2.1/24" is masked to 10.0.2.0/24, as iptables does, but a person
+ * who wrote it may have meant either the network or the one host. */
+static void
+host_bits(struct fw_diag *d, const char *opt, const char *tok,
+    const struct prefix *masked)
+{
+	char net[PREFIX_STRLEN], fix[2 * PREFIX_STRLEN + 64];
+
+	prefix_ntop(masked, net, sizeof(net));
+	snprintf(fix, sizeof(fix),
+	    "write %s for the network, or %.*s for "
+	    "the one host",
+	    net, (int)strcspn(tok, "/"), tok);
+	fw_finding(d, false, d->line, "host-bits", fix,
+	    "%s '%s' has host bits set; it was masked to %s", opt, tok, net);
+}
+
 static int
 parse_addrs(struct fw_parse *p, const char *list, const char *opt,
     struct prefix *out, size_t *n)
 {
-	char	    *copy, *tok, *save = NULL, buf[PREFIX_STRLEN];
+	char	    *copy, *tok, *save = NULL;
 	const char  *why;
 	unsigned int flags;
 	int	     rc = -1;
@@ -561,10 +579,7 @@ parse_addrs(struct fw_parse *p, const char *list, const char *opt,
 			goto out;
 		}
 		if (flags & PREFIX_HOSTBITS)
-			fw_warn(p->diag,
-			    "%s '%s' has host bits set; it means "
-			    "%s",
-			    opt, tok, prefix_ntop(&out[*n], buf, sizeof(buf)));
+			host_bits(p->diag, opt, tok, &out[*n]);
 		(*n)++;
 	}
 	if (*n == 0) {
