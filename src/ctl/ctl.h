@@ -17,5 +17,6 @@ void ctl_usage(FILE *);
 int  ctl_help(int, char **);
 int  ctl_version(int, char **);
 int  ctl_fw(int, char **);
+int  ctl_fw_matrix(int, char **);
 
 #endif

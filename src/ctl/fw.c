@@ -1,6 +1,7 @@
 /*
  * moatctl fw: the packet filter's verbs, working on ruleset files.
- *   check -f FILE           load and report (exit 0 clean, 1 warnings, 2 errors)
+ *   check -f FILE [...]     load and report (exit 0 clean, 1 warnings, 2 errors)
+ *   matrix -f FILE [...]    which ranges reach which (fw_matrix.c)
  *   save -f FILE [-c]       print the ruleset as iptables-save does
  *   eval -f FILE [-t TABLE] packets on standard input, one verdict a line
  *   trace -f FILE [-t TABLE] KEY=VALUE...   one packet, every rule visited
@@ -31,7 +32,12 @@ static int
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: moatctl fw check -f FILE [-t TABLE]\n"
+	    "usage: moatctl fw check -f FILE [-t TABLE] [--vpn PREFIX]... "
+	    "[--ipassmt FILE]\n"
+	    "           [--gateway ADDR@IFACE --pool PREFIX --lan "
+	    "PREFIX@IFACE [--dns ADDR]]\n"
+	    "       moatctl fw matrix -f FILE [-t TABLE] [--chain CHAIN] "
+	    "[--json]\n"
 	    "       moatctl fw save -f FILE [-c]\n"
 	    "       moatctl fw eval -f FILE [-t TABLE] [--ct-max N] "
 	    "[--ct-stats] "
@@ -126,15 +132,126 @@ load(const char *file, bool counters, struct fw_diag *d)
 	return rs;
 }
 
+/* An ADDR@IFACE or PREFIX@IFACE argument of fw check. */
+static int
+split_at_iface(const char *opt, const char *arg, char *head, size_t headlen,
+    char ifname[IFNAMSIZ])
+{
+	const char *at = strrchr(arg, '@');
+
+	if (at == NULL || at == arg || at[1] == '\0' ||
+	    strlen(at + 1) >= IFNAMSIZ || (size_t)(at - arg) >= headlen) {
+		fprintf(stderr, "moatctl: %s '%s': not ADDRESS@INTERFACE\n",
+		    opt, arg);
+		return -1;
+	}
+	snprintf(head, headlen, "%.*s", (int)(at - arg), arg);
+	snprintf(ifname, IFNAMSIZ, "%s", at + 1);
+	return 0;
+}
+
+static int
+check_prefix(const char *opt, const char *arg, struct prefix *p)
+{
+	const char *why;
+
+	if (prefix_parse(AF_INET, arg, p, &why) == -1) {
+		fprintf(stderr, "moatctl: %s '%s': %s\n", opt, arg, why);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+check_addr(const char *opt, const char *arg, struct addr *a)
+{
+	if (addr_pton(AF_INET, arg, a) == -1) {
+		fprintf(stderr, "moatctl: %s '%s': not an IPv4 address\n", opt,
+		    arg);
+		return -1;
+	}
+	return 0;
+}
+
+/* fw check's own options; -f and -t may come among them. */
+static int
+check_opts(int argc, char **argv, struct fwopts *o, struct fw_check_opts *c)
+{
+	char head[PREFIX_STRLEN];
+	int  i;
+
+	for (i = 0; i < argc; i++) {
+		const char *opt = argv[i], *arg = argv[i + 1];
+
+		if (i + 1 == argc) {
+			fprintf(stderr, "moatctl: unknown option '%s'\n", opt);
+			return -1;
+		}
+		i++;
+		if (strcmp(opt, "-f") == 0)
+			o->file = arg;
+		else if (strcmp(opt, "-t") == 0 ||
+		    strcmp(opt, "--table") == 0) {
+			if ((o->table = fw_table_byname(arg)) == -1) {
+				fprintf(
+				    stderr, "moatctl: no table '%s'\n", arg);
+				return -1;
+			}
+		} else if (strcmp(opt, "--vpn") == 0) {
+			if (c->nvpn == FW_CHECK_MAXVPN) {
+				fprintf(stderr, "moatctl: at most %d --vpn\n",
+				    FW_CHECK_MAXVPN);
+				return -1;
+			}
+			if (check_prefix(opt, arg, &c->vpn[c->nvpn++]) == -1)
+				return -1;
+		} else if (strcmp(opt, "--ipassmt") == 0)
+			c->ipassmt = arg;
+		else if (strcmp(opt, "--gateway") == 0) {
+			if (split_at_iface(
+				opt, arg, head, sizeof(head), c->gw_if) == -1 ||
+			    check_addr(opt, head, &c->gw_addr) == -1)
+				return -1;
+			c->gateway = true;
+		} else if (strcmp(opt, "--pool") == 0) {
+			if (check_prefix(opt, arg, &c->pool) == -1)
+				return -1;
+			c->has_pool = true;
+		} else if (strcmp(opt, "--lan") == 0) {
+			if (split_at_iface(opt, arg, head, sizeof(head),
+				c->lan_if) == -1 ||
+			    check_prefix(opt, head, &c->lan) == -1)
+				return -1;
+			c->has_lan = true;
+		} else if (strcmp(opt, "--dns") == 0) {
+			if (check_addr(opt, arg, &c->dns) == -1)
+				return -1;
+			c->has_dns = true;
+		} else {
+			fprintf(stderr, "moatctl: unknown option '%s'\n", opt);
+			return -1;
+		}
+	}
+	if (c->gateway && (!c->has_pool || !c->has_lan)) {
+		fprintf(stderr, "moatctl: --gateway needs --pool and --lan\n");
+		return -1;
+	}
+	return 0;
+}
+
 static int
 fw_check(int argc, char **argv)
 {
-	struct fw_diag	   d = { 0 };
-	struct fw_ruleset *rs;
-	struct fwopts	   o = { 0 };
+	struct fw_check_opts c = { 0 };
+	struct fw_diag	     d = { 0 };
+	struct fw_ruleset   *rs;
+	struct fwopts	     o = { 0 };
+	int		     rc = 2;
 
-	if (file_opts(argc, argv, &o) == -1)
+	if (parse_opts(argc, argv, &o, true) == -1 ||
+	    check_opts(o.argc, o.argv, &o, &c) == -1 || o.file == NULL)
 		return usage();
+	c.table = o.table;
 	if ((rs = load(o.file, false, &d)) == NULL)
 		return 2;
 	/* What moat cannot evaluate refuses to load into moatd or fw eval;
@@ -142,8 +259,13 @@ fw_check(int argc, char **argv)
 	 * be checked too. */
 	d.demote = true;
 	fw_evaluable(rs, o.table, &d);
+	if (fw_lint(rs, &c, &d) == -1 || fw_spoof_check(rs, &c, &d) == -1 ||
+	    (c.gateway && fw_walk(rs, &c, &d, stdout) == -1))
+		goto out;
+	rc = d.nerr > 0 ? 2 : d.nwarn > 0 ? 1 : 0;
+out:
 	fw_ruleset_free(rs);
-	return d.nerr > 0 ? 2 : d.nwarn > 0 ? 1 : 0;
+	return rc;
 }
 
 static int
@@ -351,6 +473,7 @@ fw_import_verb(int argc, char **argv)
 
 static const struct ctl_verb fw_verbs[] = {
 	{ "check", "report what is wrong with a ruleset file", fw_check },
+	{ "matrix", "print which address ranges reach which", ctl_fw_matrix },
 	{ "save", "print a ruleset file as iptables-save does", fw_save_verb },
 	{ "eval", "evaluate packets read from standard input", fw_eval_verb },
 	{ "trace", "show every rule one packet visits", fw_trace },

@@ -54,7 +54,8 @@ fw_ivset_add(struct fw_ivset *s, uint32_t lo, uint32_t hi)
 		if (!placed) {
 			cur.lo = lo;
 			cur.hi = hi;
-			while (i < s->n && s->iv[i].lo <= (uint64_t)cur.hi + 1) {
+			while (
+			    i < s->n && s->iv[i].lo <= (uint64_t)cur.hi + 1) {
 				if (s->iv[i].lo < cur.lo)
 					cur.lo = s->iv[i].lo;
 				if (s->iv[i].hi > cur.hi)
@@ -250,8 +251,8 @@ fw_box_empty(const struct fw_box *b)
 		if (b->d[d].n == 0)
 			return true;
 	return b->ctstate == 0 || b->ipsec_in == 0 || b->ipsec_out == 0 ||
-	    fw_ifc_disjoint(&b->iif, &(struct fw_ifc) { "", false }) ||
-	    fw_ifc_disjoint(&b->oif, &(struct fw_ifc) { "", false });
+	    fw_ifc_disjoint(&b->iif, &(struct fw_ifc){ "", false }) ||
+	    fw_ifc_disjoint(&b->oif, &(struct fw_ifc){ "", false });
 }
 
 bool

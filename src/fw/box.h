@@ -26,8 +26,14 @@ struct fw_ivset {
 	struct fw_iv iv[FW_IV_MAX];
 };
 
-enum fw_dim { FW_DIM_SRC, FW_DIM_DST, FW_DIM_PROTO, FW_DIM_SPORT, FW_DIM_DPORT,
-	FW_NDIM };
+enum fw_dim {
+	FW_DIM_SRC,
+	FW_DIM_DST,
+	FW_DIM_PROTO,
+	FW_DIM_SPORT,
+	FW_DIM_DPORT,
+	FW_NDIM
+};
 
 extern const uint32_t fw_dim_max[FW_NDIM];
 
@@ -42,8 +48,8 @@ struct fw_ifc {
 #define FW_BOX_PLAIN 0x1
 #define FW_BOX_IPSEC 0x2
 
-#define FW_CT_ALL                                                         \
-	(FW_CT_INVALID | FW_CT_ESTABLISHED | FW_CT_RELATED | FW_CT_NEW |  \
+#define FW_CT_ALL \
+	(FW_CT_INVALID | FW_CT_ESTABLISHED | FW_CT_RELATED | FW_CT_NEW | \
 	    FW_CT_UNTRACKED)
 
 struct fw_box {

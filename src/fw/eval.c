@@ -18,6 +18,7 @@
 
 struct fw_evaluator {
 	struct fw_ruleset *rs;
+	bool		   linear;
 	enum fw_tableid	   table;
 	struct ct_table	  *ct;
 	struct fw_rate	  *rate; /* NULL: no rule has state */
@@ -423,4 +424,33 @@ fw_evaluate(struct fw_evaluator *e, const struct fw_pkt *pk,
 			*ct_entry_mark(res.entry) = ev.ctmark;
 		ct_commit(e->ct, &res, accepted);
 	}
+}
+
+void
+fw_lookup(struct fw_evaluator *e, const struct fw_pkt *pk, unsigned int ctstate,
+    struct fw_verdict *v)
+{
+	struct fw_eval	 ev = { .ctstate = ctstate,
+		  .mark = pk->mark,
+		  .log = e->log,
+		  .rate = e->rate };
+	struct fw_chain *start;
+
+	if ((start = hook_chain(e->rs, e->table, pk->hook)) == NULL)
+		no_chain(v, "ACCEPT", fw_hook_names[pk->hook]);
+	else
+		traverse(start, pk, &ev, v, NULL);
+}
+
+void
+fw_evaluator_linear(struct fw_evaluator *e, bool on)
+{
+	e->linear = on;
+}
+
+size_t
+fw_evaluator_memory(const struct fw_evaluator *e)
+{
+	(void)e;
+	return 0;
 }

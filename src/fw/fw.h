@@ -117,6 +117,13 @@ struct fw_pkt {
 	bool		  bridged; /* leaves by a bridge port */
 };
 
+/* Connection states as bits, for -m state and -m conntrack. */
+#define FW_CT_INVALID 0x01
+#define FW_CT_ESTABLISHED 0x02
+#define FW_CT_RELATED 0x04
+#define FW_CT_NEW 0x08
+#define FW_CT_UNTRACKED 0x10
+
 struct fw_verdict {
 	char verdict[96]; /* ACCEPT, DROP, REJECT(kind) ... */
 	char chain[32];
@@ -144,7 +151,46 @@ void fw_evaluator_ct_stats(const struct fw_evaluator *, FILE *);
 int  fw_evaluable(const struct fw_ruleset *, enum fw_tableid, struct fw_diag *);
 void fw_evaluate(
     struct fw_evaluator *, const struct fw_pkt *, struct fw_verdict *, FILE *);
-int fw_table_byname(const char *);
-int fw_ruleset_check(struct fw_ruleset *, struct fw_diag *);
+/* One packet through the table's chain for its hook, in the given
+ * connection state (FW_CT_*), without the raw table or connection
+ * tracking: what bench/fw times, and the probe of fw check's analyses.
+ * Rate matches still count the packet. */
+void fw_lookup(struct fw_evaluator *, const struct fw_pkt *, unsigned int,
+    struct fw_verdict *);
+/* The evaluator compiles its table into a classifier when it is made;
+ * this switches it to the linear reference walk (and back). */
+void   fw_evaluator_linear(struct fw_evaluator *, bool);
+size_t fw_evaluator_memory(const struct fw_evaluator *);
+int    fw_table_byname(const char *);
+int    fw_ruleset_check(struct fw_ruleset *, struct fw_diag *);
+
+/* What fw check is told about the network (moatctl.8). */
+#define FW_CHECK_MAXVPN 16
+
+struct fw_check_opts {
+	enum fw_tableid table;
+	struct prefix	vpn[FW_CHECK_MAXVPN]; /* --vpn */
+	int		nvpn;
+	const char     *ipassmt; /* --ipassmt FILE */
+	bool		gateway; /* --gateway ADDR@IFACE */
+	struct addr	gw_addr;
+	char		gw_if[IFNAMSIZ];
+	bool		has_pool; /* --pool PREFIX */
+	struct prefix	pool;
+	bool		has_lan; /* --lan PREFIX@IFACE */
+	struct prefix	lan;
+	char		lan_if[IFNAMSIZ];
+	bool		has_dns; /* --dns ADDR */
+	struct addr	dns;
+};
+
+/* fw check's analyses; each reports findings to the diag and returns -1
+ * only if it could not run (out of memory, unreadable --ipassmt). */
+int fw_lint(
+    struct fw_ruleset *, const struct fw_check_opts *, struct fw_diag *);
+int fw_spoof_check(
+    struct fw_ruleset *, const struct fw_check_opts *, struct fw_diag *);
+int fw_walk(struct fw_ruleset *, const struct fw_check_opts *, struct fw_diag *,
+    FILE *);
 
 #endif

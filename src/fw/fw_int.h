@@ -149,12 +149,7 @@ struct fw_parse {
 	struct fw_rule	  *rule;
 };
 
-/* Connection states as bits, for -m state and -m conntrack. */
-#define FW_CT_INVALID 0x01
-#define FW_CT_ESTABLISHED 0x02
-#define FW_CT_RELATED 0x04
-#define FW_CT_NEW 0x08
-#define FW_CT_UNTRACKED 0x10
+/* Also as -m conntrack's virtual states. */
 #define FW_CT_SNAT 0x20
 #define FW_CT_DNAT 0x40
 

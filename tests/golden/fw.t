@@ -16,6 +16,7 @@
 #   NAME.cmd + NAME.ok     iptables commands applied in order
 # In check/:
 #   NAME.rules + NAME.rc + NAME.diag   moatctl fw check exit status, messages
+#   NAME.args, NAME.out                its options (one line), its report
 # In trace/:
 #   NAME.args + NAME.trace.ok  moatctl fw trace ARGS (run from the top)
 # In import/:
@@ -105,9 +106,15 @@ esac
 cd "$G/check" || exit 1
 for r in *.rules; do
 	n=${r%.rules}
-	"$MOATCTL" fw check -f "$r" >"$tmp/out" 2>"$tmp/err"
+	args=
+	[ -f "$n.args" ] && args=$(cat "$n.args")
+	# shellcheck disable=SC2086
+	"$MOATCTL" fw check -f "$r" $args >"$tmp/out" 2>"$tmp/err"
 	is "$?" "$(cat "$n.rc")" "check/$n exit status"
 	is "$(cat "$tmp/err")" "$(cat "$n.diag")" "check/$n messages"
+	if [ -f "$n.out" ]; then
+		is "$(cat "$tmp/out")" "$(cat "$n.out")" "check/$n report"
+	fi
 done
 
 cd "$MOAT_SRC" || exit 1
