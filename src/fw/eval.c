@@ -3,31 +3,41 @@
  * as ipt_do_table walks it. Jumps push the position, goto does not, RETURN
  * and the end of a user chain pop, and a built-in chain ends in its policy.
  * Connection tracking classifies the packet before the filter, and a new
- * connection is confirmed only when the packet is accepted. This is the
- * reference the compiled classifier is checked against.
+ * connection is confirmed only when the packet is accepted. The compiled
+ * classifier (classify.c) only lets the walk skip rules that cannot
+ * match; with it switched off (fw_evaluator_linear, and for traces) the
+ * walk is the reference it is checked against.
  */
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "classify.h"
 #include "conntrack.h"
 #include "fw_int.h"
 
 #define EVAL_MAXDEPTH 64 /* deeper than any loop-free ruleset needs */
 
-struct fw_evaluator {
+/* A ruleset ready to decide: compiled, its rate matches bound. A reload
+ * prepares a new one beside the old and replaces the pointer. */
+struct active {
 	struct fw_ruleset *rs;
-	bool		   linear;
-	enum fw_tableid	   table;
-	struct ct_table	  *ct;
 	struct fw_rate	  *rate; /* NULL: no rule has state */
-	FILE		  *log; /* where LOG and NFLOG write */
+};
+
+struct fw_evaluator {
+	struct active	*act;
+	bool		 linear;
+	enum fw_tableid	 table;
+	struct ct_table *ct; /* kept across reloads, as the kernel's */
+	FILE		*log; /* where LOG and NFLOG write */
 };
 
 struct frame {
 	struct fw_chain *chain;
 	size_t		 next;
+	struct cls_key	 key;
 };
 
 /*
@@ -36,7 +46,7 @@ struct frame {
  * because in the kernel a rule of any table can create a shared table.
  */
 static int
-bind_rules(struct fw_evaluator *e)
+bind_rules(struct active *a, struct ct_table *ct)
 {
 	const struct fw_table *tb;
 	struct fw_rule	      *r;
@@ -44,24 +54,52 @@ bind_rules(struct fw_evaluator *e)
 	int		       t;
 
 	for (t = 0; t < FW_NTABLES; t++) {
-		tb = &e->rs->t[t];
+		tb = &a->rs->t[t];
 		for (i = 0; i < tb->nchains; i++)
 			for (j = 0; j < tb->chains[i]->nrules; j++) {
 				r = tb->chains[i]->rules[j];
 				for (k = 0; k < r->nm; k++) {
 					if (r->m[k].def->bind == NULL)
 						continue;
-					if (e->rate == NULL &&
-					    (e->rate = fw_rate_new(e->ct)) ==
-						NULL)
+					if (a->rate == NULL &&
+					    (a->rate = fw_rate_new(ct)) == NULL)
 						return -1;
 					if (r->m[k].def->bind(
-						r->m[k].data, e->rate) == -1)
+						r->m[k].data, a->rate) == -1)
 						return -1;
 				}
 			}
 	}
 	return 0;
+}
+
+static void
+deactivate(struct active *a, enum fw_tableid t)
+{
+	if (a == NULL)
+		return;
+	cls_free(a->rs, t);
+	if (t != FW_RAW)
+		cls_free(a->rs, FW_RAW);
+	fw_rate_free(a->rate);
+	free(a);
+}
+
+/* Compile table t (and the raw table before it) and bind its rules. */
+static struct active *
+activate(struct fw_ruleset *rs, enum fw_tableid t, struct ct_table *ct)
+{
+	struct active *a;
+
+	if ((a = calloc(1, sizeof(*a))) == NULL)
+		return NULL;
+	a->rs = rs;
+	if (bind_rules(a, ct) == -1 || cls_build(rs, t) == -1 ||
+	    (t != FW_RAW && cls_build(rs, FW_RAW) == -1)) {
+		deactivate(a, t);
+		return NULL;
+	}
+	return a;
 }
 
 struct fw_evaluator *
@@ -71,9 +109,9 @@ fw_evaluator_new(struct fw_ruleset *rs, enum fw_tableid t, size_t ct_max)
 
 	if ((e = calloc(1, sizeof(*e))) == NULL)
 		return NULL;
-	e->rs = rs;
 	e->table = t;
-	if ((e->ct = ct_table_new(ct_max)) == NULL || bind_rules(e) == -1) {
+	if ((e->ct = ct_table_new(ct_max)) == NULL ||
+	    (e->act = activate(rs, t, e->ct)) == NULL) {
 		fw_evaluator_free(e);
 		return NULL;
 	}
@@ -85,9 +123,36 @@ fw_evaluator_free(struct fw_evaluator *e)
 {
 	if (e == NULL)
 		return;
-	fw_rate_free(e->rate);
+	deactivate(e->act, e->table);
 	ct_table_free(e->ct);
 	free(e);
+}
+
+/*
+ * A reload: rs is checked and compiled beside the running ruleset, which
+ * keeps deciding if anything fails (the diag says why); then one pointer
+ * store makes rs the ruleset, connection tracking carrying on, and the
+ * old ruleset is handed back to be freed. Rate matches start afresh, as
+ * when the kernel replaces a table.
+ */
+int
+fw_evaluator_swap(struct fw_evaluator *e, struct fw_ruleset *rs,
+    struct fw_ruleset **old, struct fw_diag *d)
+{
+	struct active *a, *prev = e->act;
+
+	if (fw_evaluable(rs, e->table, d) == -1)
+		return -1;
+	if ((a = activate(rs, e->table, e->ct)) == NULL) {
+		fw_error(d,
+		    "out of memory compiling the ruleset; the running "
+		    "one stays");
+		return -1;
+	}
+	__atomic_store_n(&e->act, a, __ATOMIC_RELEASE);
+	*old = prev->rs;
+	deactivate(prev, e->table);
+	return 0;
 }
 
 /* The connection tracker's counters, as one line. */
@@ -224,19 +289,34 @@ set_verdict(struct fw_verdict *v, const char *verdict, const struct fw_chain *c,
 	v->rule = rule;
 }
 
-/* The walk itself; returns true if the verdict accepts the packet. */
+/* Entering chain c: where the packet falls in its classifier. */
+static void
+enter(const struct fw_chain *c, const struct fw_pkt *pk,
+    const struct fw_eval *ev, bool fast, struct cls_key *key)
+{
+	key->ok = false;
+	if (fast && c->cls != NULL)
+		cls_key(c->cls, pk, ev, key);
+}
+
+/* The walk itself; returns true if the verdict accepts the packet. With
+ * fast, the chains' classifiers skip the rules that cannot match. */
 static bool
 traverse(struct fw_chain *start, const struct fw_pkt *pk, struct fw_eval *ev,
-    struct fw_verdict *v, FILE *tr)
+    struct fw_verdict *v, FILE *tr, bool fast)
 {
 	struct frame	 stack[EVAL_MAXDEPTH];
 	struct fw_chain *c = start;
 	struct fw_rule	*r;
+	struct cls_key	 key;
 	const char	*miss;
 	size_t		 depth = 0, i = 0;
 	char		 out[96];
 
+	enter(c, pk, ev, fast, &key);
 	for (;;) {
+		if (key.ok)
+			i = cls_next(c->cls, &key, i);
 		if (i == c->nrules) {
 			if (c->hook != -1 || depth == 0)
 				break;
@@ -245,6 +325,7 @@ traverse(struct fw_chain *start, const struct fw_pkt *pk, struct fw_eval *ev,
 				    c->name);
 			c = stack[--depth].chain;
 			i = stack[depth].next;
+			key = stack[depth].key;
 			continue;
 		}
 		r = c->rules[i++];
@@ -280,16 +361,19 @@ traverse(struct fw_chain *start, const struct fw_pkt *pk, struct fw_eval *ev,
 			}
 			c = stack[--depth].chain;
 			i = stack[depth].next;
+			key = stack[depth].key;
 			break;
 		case FW_ACT_JUMP:
 			if (depth == EVAL_MAXDEPTH)
 				break; /* fw_ruleset_check refused loops */
 			stack[depth].chain = c;
+			stack[depth].key = key;
 			stack[depth++].next = i;
 			/* FALLTHROUGH */
 		case FW_ACT_GOTO:
 			c = r->dest;
 			i = 0;
+			enter(c, pk, ev, fast, &key);
 			break;
 		}
 	}
@@ -376,8 +460,9 @@ void
 fw_evaluate(struct fw_evaluator *e, const struct fw_pkt *pk,
     struct fw_verdict *v, FILE *tr)
 {
-	struct fw_eval ev = {
-		.mark = pk->mark, .log = e->log, .rate = e->rate
+	const struct active *a = __atomic_load_n(&e->act, __ATOMIC_ACQUIRE);
+	struct fw_eval	     ev = {
+		      .mark = pk->mark, .log = e->log, .rate = a->rate
 	};
 	struct ct_pkt	 cp, inner;
 	struct ct_result res;
@@ -389,10 +474,10 @@ fw_evaluate(struct fw_evaluator *e, const struct fw_pkt *pk,
 	    FW_OUTPUT :
 	    FW_PREROUTING;
 	if (e->table != FW_RAW &&
-	    (start = hook_chain(e->rs, FW_RAW, rawhook)) != NULL) {
+	    (start = hook_chain(a->rs, FW_RAW, rawhook)) != NULL) {
 		if (tr != NULL)
 			fprintf(tr, "raw %s:\n", start->name);
-		if (!traverse(start, pk, &ev, v, tr))
+		if (!traverse(start, pk, &ev, v, tr, !e->linear && tr == NULL))
 			return; /* dropped before conntrack */
 	}
 	fw_to_ct(pk, ev.notrack, &cp, &inner);
@@ -409,7 +494,7 @@ fw_evaluate(struct fw_evaluator *e, const struct fw_pkt *pk,
 	if (tracked && res.drop) {
 		no_chain(v, "DROP", "conntrack");
 		accepted = false;
-	} else if ((start = hook_chain(e->rs, e->table, pk->hook)) == NULL) {
+	} else if ((start = hook_chain(a->rs, e->table, pk->hook)) == NULL) {
 		/* No such chain in this table: the hook does not filter. */
 		no_chain(v, "ACCEPT", fw_hook_names[pk->hook]);
 		accepted = true;
@@ -417,7 +502,8 @@ fw_evaluate(struct fw_evaluator *e, const struct fw_pkt *pk,
 		if (tr != NULL)
 			fprintf(tr, "%s %s:\n", fw_table_names[e->table],
 			    start->name);
-		accepted = traverse(start, pk, &ev, v, tr);
+		accepted =
+		    traverse(start, pk, &ev, v, tr, !e->linear && tr == NULL);
 	}
 	if (tracked) {
 		if (res.entry != NULL)
@@ -433,13 +519,13 @@ fw_lookup(struct fw_evaluator *e, const struct fw_pkt *pk, unsigned int ctstate,
 	struct fw_eval	 ev = { .ctstate = ctstate,
 		  .mark = pk->mark,
 		  .log = e->log,
-		  .rate = e->rate };
+		  .rate = e->act->rate };
 	struct fw_chain *start;
 
-	if ((start = hook_chain(e->rs, e->table, pk->hook)) == NULL)
+	if ((start = hook_chain(e->act->rs, e->table, pk->hook)) == NULL)
 		no_chain(v, "ACCEPT", fw_hook_names[pk->hook]);
 	else
-		traverse(start, pk, &ev, v, NULL);
+		traverse(start, pk, &ev, v, NULL, !e->linear);
 }
 
 void
@@ -451,6 +537,7 @@ fw_evaluator_linear(struct fw_evaluator *e, bool on)
 size_t
 fw_evaluator_memory(const struct fw_evaluator *e)
 {
-	(void)e;
-	return 0;
+	size_t n = cls_memory(e->act->rs, e->table);
+
+	return e->table != FW_RAW ? n + cls_memory(e->act->rs, FW_RAW) : n;
 }

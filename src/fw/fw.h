@@ -160,6 +160,11 @@ void fw_lookup(struct fw_evaluator *, const struct fw_pkt *, unsigned int,
 /* The evaluator compiles its table into a classifier when it is made;
  * this switches it to the linear reference walk (and back). */
 void   fw_evaluator_linear(struct fw_evaluator *, bool);
+/* Replace the ruleset (a reload): 0 and the old one in the last argument
+ * to free, or -1 with the running ruleset unchanged and the reason
+ * reported. */
+int fw_evaluator_swap(struct fw_evaluator *, struct fw_ruleset *,
+    struct fw_ruleset **, struct fw_diag *);
 size_t fw_evaluator_memory(const struct fw_evaluator *);
 int    fw_table_byname(const char *);
 int    fw_ruleset_check(struct fw_ruleset *, struct fw_diag *);

@@ -122,13 +122,16 @@ struct fw_rule {
 	unsigned int		   line;
 };
 
+struct cls_chain;
+
 struct fw_chain {
-	char		 name[FW_CHAIN_NAMEMAX + 3];
-	int		 hook; /* -1: user chain */
-	bool		 policy_accept;
-	uint64_t	 pkts, bytes;
-	struct fw_rule **rules;
-	size_t		 nrules, caprules;
+	char		  name[FW_CHAIN_NAMEMAX + 3];
+	int		  hook; /* -1: user chain */
+	bool		  policy_accept;
+	uint64_t	  pkts, bytes;
+	struct fw_rule	**rules;
+	size_t		  nrules, caprules;
+	struct cls_chain *cls; /* compiled by an evaluator (classify.h) */
 };
 
 struct fw_table {
