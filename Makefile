@@ -115,9 +115,34 @@ fuzz: $(FUZZERS:%=$(F)/%)
 	    exit 1; }
 	$(foreach f,$(FUZZERS),$(call fuzz_one,$(f)))
 
-bench:
-	@echo "make bench: no benchmarks exist yet (bench/ is empty)" >&2
-	@exit 1
+# Benchmarks build plain (optimized) and run in turn. bench/*.c holds the
+# programs, but BENCH_LIB are library files that every program links;
+# the classifier's unit test links the rule generator too.
+BENCH_LIB = bench/classbench.c
+BENCHES	  = $(patsubst bench/%.c,%,$(filter-out $(BENCH_LIB),\
+	    $(wildcard bench/*.c)))
+
+$(BENCHES:%=$(B)/bench/%): $(B)/bench/%: $(B)/bench/%.o \
+    $(BENCH_LIB:%.c=$(B)/%.o) $(B)/libmoat.a
+	$(say) "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(A)/tests/unit/classify.o: INC += -Ibench
+$(A)/tests/unit/classify.t: $(A)/tests/unit/classify.o \
+    $(BENCH_LIB:%.c=$(A)/%.o) $(A)/libmoat.a
+	$(say) "  LD      $@"
+	$(Q)$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
+
+define bench_one
+	@echo "bench: $(1)"
+	@$(B)/bench/$(1)
+
+endef
+
+bench: $(BENCHES:%=$(B)/bench/%)
+	@test -n "$(BENCHES)" || { echo "make bench: no bench programs" >&2; \
+	    exit 1; }
+	$(foreach b,$(BENCHES),$(call bench_one,$(b)))
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

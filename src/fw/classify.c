@@ -28,7 +28,6 @@
 #define CHUNK 1024
 #define WORDS (CHUNK / 64)
 #define MIN_RULES 8 /* below this the linear walk is as fast */
-#define TOP_MIN 64 /* classes above which a dimension gets a jump table */
 
 enum {
 	D_SRC,
@@ -43,16 +42,11 @@ enum {
 	D_IPOUT
 };
 
-/* Bits of the jump table index: the top bits of a value. */
-static const int top_shift[FW_NDIM] = { 16, 16, 0, 8, 8 };
-
 struct dim {
 	int    which;
 	size_t nclass;
-	/* Intervals: class k is [bound[k], bound[k + 1]). top[h] is the
-	 * class of the first value whose top bits are h. */
+	/* Intervals: class k is [bound[k], bound[k + 1]). */
 	uint32_t *bound;
-	uint32_t *top;
 	/* Interfaces: names (class = index), then prefixes longest first
 	 * (class nexact + j), then the class of every other name. */
 	char (*exact)[IFNAMSIZ];
@@ -63,12 +57,18 @@ struct dim {
 	uint32_t *map; /* [chunk * nclass + class] */
 	uint64_t *bits;
 	size_t	 *off; /* bits + off[chunk] is the chunk's class 0 */
+	/* Per bitmap, which of its words are not zero (aggregated bit
+	 * vectors, Baboescu and Varghese): a lookup ANDs these first and
+	 * reads only words that can have a rule. */
+	uint16_t *agg;
 };
 
 struct cls_chain {
 	size_t	   nrules, nchunks;
 	int	   ndims;
 	struct dim dim[CLS_NDIMS];
+	uint64_t  *hdr; /* rules whose -s -d -i -o -p the dimensions are */
+	uint64_t  *whole; /* rules that the dimensions are, matches and all */
 	size_t	   bytes;
 };
 
@@ -126,19 +126,20 @@ bounds(const struct build *b, enum fw_dim d, size_t lo, size_t hi, size_t *n)
 	return v;
 }
 
-/* The class of v among n sorted starts, searched in [lo, hi]. */
+/* The class of v, searched in [lo, hi] (bound[lo] <= v): without
+ * branches on the data, which a lookup cannot predict. */
 static size_t
 find_class(const uint32_t *bound, size_t lo, size_t hi, uint32_t v)
 {
-	while (lo < hi) {
-		size_t mid = hi - (hi - lo) / 2;
+	const uint32_t *b = bound + lo;
+	size_t		n = hi - lo + 1, half;
 
-		if (bound[mid] <= v)
-			lo = mid;
-		else
-			hi = mid - 1;
+	while (n > 1) {
+		half = n / 2;
+		b = b[half] <= v ? b + half : b;
+		n -= half;
 	}
-	return lo;
+	return (size_t)(b - bound);
 }
 
 struct event {
@@ -221,25 +222,32 @@ out:
 }
 
 static int
+make_agg(struct cls_chain *cc, struct dim *dm, size_t nwords)
+{
+	size_t g, w;
+
+	if ((dm->agg = count_alloc(cc, nwords / WORDS, sizeof(*dm->agg))) ==
+	    NULL)
+		return -1;
+	for (g = 0; g < nwords / WORDS; g++)
+		for (w = 0; w < WORDS; w++)
+			if (dm->bits[g * WORDS + w] != 0)
+				dm->agg[g] |= (uint16_t)(1u << w);
+	return 0;
+}
+
+static int
 build_iv(const struct build *b, struct dim *dm)
 {
 	struct cls_chain *cc = b->cc;
 	enum fw_dim	  d = (enum fw_dim)dm->which;
 	uint64_t	 *bits = NULL;
-	size_t		  nbits = 0, c, h, ntop;
+	size_t		  nbits = 0, c;
 
 	if ((dm->bound = bounds(b, d, 0, cc->nrules, &dm->nclass)) == NULL)
 		return -1;
 	cc->bytes += dm->nclass * sizeof(*dm->bound);
-	if (dm->nclass > TOP_MIN) {
-		ntop = (fw_dim_max[d] >> top_shift[d]) + 2;
-		if ((dm->top = count_alloc(cc, ntop, sizeof(*dm->top))) == NULL)
-			return -1;
-		for (h = 0; h + 1 < ntop; h++)
-			dm->top[h] = (uint32_t)find_class(dm->bound, 0,
-			    dm->nclass - 1, (uint32_t)(h << top_shift[d]));
-		dm->top[ntop - 1] = (uint32_t)(dm->nclass - 1);
-	}
+
 	if ((dm->off = count_alloc(cc, cc->nchunks, sizeof(*dm->off))) ==
 		NULL ||
 	    (dm->map = count_alloc(
@@ -252,7 +260,7 @@ build_iv(const struct build *b, struct dim *dm)
 		}
 	dm->bits = bits;
 	cc->bytes += nbits * sizeof(*bits);
-	return 0;
+	return make_agg(cc, dm, nbits);
 }
 
 static int
@@ -383,7 +391,7 @@ build_few(const struct build *b, struct dim *dm)
 					    i / 64] |= 1ULL << (i % 64);
 			}
 	}
-	return 0;
+	return make_agg(cc, dm, cc->nchunks * dm->nclass * WORDS);
 }
 
 /* Does some rule of the chain ask something in this dimension? */
@@ -426,16 +434,34 @@ chain_free(struct cls_chain *cc)
 
 	if (cc == NULL)
 		return;
+	free(cc->hdr);
+	free(cc->whole);
 	for (i = 0; i < cc->ndims; i++) {
 		free(cc->dim[i].bound);
-		free(cc->dim[i].top);
 		free(cc->dim[i].exact);
 		free(cc->dim[i].wild);
 		free(cc->dim[i].map);
 		free(cc->dim[i].bits);
 		free(cc->dim[i].off);
+		free(cc->dim[i].agg);
 	}
 	free(cc);
+}
+
+static bool
+contiguous(const struct prefix *p)
+{
+	uint32_t host = ~ntohl(p->mask.u.v4.s_addr);
+
+	return p->addr.af == AF_INET && (host & (host + 1)) == 0;
+}
+
+/* Are a rule's own fields exactly what its box says of them? Then a rule
+ * the classifier finds needs only its matches tested. */
+static bool
+header_exact(const struct fw_rule *r)
+{
+	return contiguous(&r->src) && contiguous(&r->dst) && !r->frag;
 }
 
 static struct cls_chain *
@@ -453,8 +479,19 @@ chain_build(struct fw_chain *c)
 	b.cc->nchunks = (c->nrules + CHUNK - 1) / CHUNK;
 	if ((b.box = calloc(c->nrules, sizeof(*b.box))) == NULL)
 		goto fail;
-	for (i = 0; i < c->nrules; i++)
+	if ((b.cc->hdr = count_alloc(
+		 b.cc, (c->nrules + 63) / 64, sizeof(*b.cc->hdr))) == NULL ||
+	    (b.cc->whole = count_alloc(
+		 b.cc, (c->nrules + 63) / 64, sizeof(*b.cc->whole))) == NULL)
+		goto fail;
+	for (i = 0; i < c->nrules; i++) {
 		fw_rule_box(c->rules[i], &b.box[i], true);
+		if (!header_exact(c->rules[i]))
+			continue;
+		b.cc->hdr[i / 64] |= 1ULL << (i % 64);
+		if (b.box[i].exact)
+			b.cc->whole[i / 64] |= 1ULL << (i % 64);
+	}
 	for (which = 0; which < CLS_NDIMS; which++) {
 		if (!dim_used(&b, which))
 			continue;
@@ -535,11 +572,14 @@ cls_key(const struct cls_chain *cc, const struct fw_pkt *pk,
 {
 	const struct dim *dm;
 	uint32_t	  v = 0;
-	size_t		  lo, hi;
 	int		  i;
 
+	/* One state, and no empty outbound path (which neither --pol none
+	 * nor --pol ipsec matches), or the classes would not tell. */
 	key->ok = pk->src.af == AF_INET && pk->dst.af == AF_INET &&
-	    ev->ctstate != 0 && (ev->ctstate & (ev->ctstate - 1)) == 0;
+	    ev->ctstate != 0 && (ev->ctstate & (ev->ctstate - 1)) == 0 &&
+	    (!pk->has_ipsec_out || pk->ipsec_out.n > 0);
+	key->fragment = pk->fragment;
 	for (i = 0; key->ok && i < cc->ndims; i++) {
 		dm = &cc->dim[i];
 		switch (dm->which) {
@@ -573,13 +613,8 @@ cls_key(const struct cls_chain *cc, const struct fw_pkt *pk,
 			key->cid[i] = pk->has_ipsec_out;
 			continue;
 		}
-		lo = 0;
-		hi = dm->nclass - 1;
-		if (dm->top != NULL) {
-			lo = dm->top[v >> top_shift[dm->which]];
-			hi = dm->top[(v >> top_shift[dm->which]) + 1];
-		}
-		key->cid[i] = (uint32_t)find_class(dm->bound, lo, hi, v);
+		key->cid[i] =
+		    (uint32_t)find_class(dm->bound, 0, dm->nclass - 1, v);
 	}
 }
 
@@ -588,19 +623,25 @@ cls_next(const struct cls_chain *cc, const struct cls_key *key, size_t from)
 {
 	const uint64_t	 *bm[CLS_NDIMS];
 	const struct dim *dm;
-	size_t		  chunk, w, i, k;
+	size_t		  chunk, w, i, k, g;
 	uint64_t	  x;
+	unsigned int	  agg;
 
 	for (chunk = from / CHUNK; chunk < cc->nchunks; chunk++) {
+		agg = (1u << WORDS) - 1;
+		if (chunk == from / CHUNK)
+			agg &= agg << (from % CHUNK) / 64;
 		for (i = 0; i < (size_t)cc->ndims; i++) {
 			dm = &cc->dim[i];
 			k = dm->map != NULL ?
 			    dm->map[chunk * dm->nclass + key->cid[i]] :
 			    key->cid[i];
-			bm[i] = dm->bits + dm->off[chunk] + k * WORDS;
+			g = dm->off[chunk] + k * WORDS;
+			bm[i] = dm->bits + g;
+			agg &= dm->agg[g / WORDS];
 		}
-		w = chunk == from / CHUNK ? (from % CHUNK) / 64 : 0;
-		for (; w < WORDS; w++) {
+		for (; agg != 0; agg &= agg - 1) {
+			w = (size_t)__builtin_ctz(agg);
 			x = ~0ULL;
 			if (chunk * CHUNK + w * 64 < from)
 				x <<= from % 64;
@@ -615,4 +656,15 @@ cls_next(const struct cls_chain *cc, const struct cls_key *key, size_t from)
 		}
 	}
 	return cc->nrules;
+}
+
+enum cls_known
+cls_known(const struct cls_chain *cc, const struct cls_key *key, size_t i)
+{
+	uint64_t bit = 1ULL << (i % 64);
+
+	/* Boxes speak of first fragments: later ones fail port tests. */
+	if ((cc->whole[i / 64] & bit) && !key->fragment)
+		return CLS_RULE;
+	return cc->hdr[i / 64] & bit ? CLS_HEADER : CLS_NONE;
 }

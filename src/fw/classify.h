@@ -18,6 +18,7 @@ struct cls_chain;
  * classifier cannot place the packet (not IPv4): walk it linearly. */
 struct cls_key {
 	bool	 ok;
+	bool	 fragment;
 	uint32_t cid[CLS_NDIMS];
 };
 
@@ -31,5 +32,11 @@ void cls_key(const struct cls_chain *, const struct fw_pkt *,
     const struct fw_eval *, struct cls_key *);
 /* The first rule index >= from that may match, or the chain's length. */
 size_t cls_next(const struct cls_chain *, const struct cls_key *, size_t);
+/* For a rule cls_next found: what of it is known to hold already (its
+ * -s, -d, -i, -o and -p, or all its conditions). */
+enum cls_known { CLS_NONE, CLS_HEADER, CLS_RULE };
+
+enum cls_known cls_known(
+    const struct cls_chain *, const struct cls_key *, size_t);
 
 #endif

@@ -24,6 +24,8 @@
 struct active {
 	struct fw_ruleset *rs;
 	struct fw_rate	  *rate; /* NULL: no rule has state */
+	struct fw_chain	  *start[FW_NHOOKS]; /* the table's, per hook */
+	struct fw_chain	  *raw[FW_NHOOKS];
 };
 
 struct fw_evaluator {
@@ -73,6 +75,20 @@ bind_rules(struct active *a, struct ct_table *ct)
 	return 0;
 }
 
+/* The built-in chain of table t that a packet at hook h passes, if any;
+ * found once, when a ruleset is activated. */
+static struct fw_chain *
+find_hook_chain(const struct fw_ruleset *rs, enum fw_tableid t, enum fw_hook h)
+{
+	struct fw_chain *c;
+
+	if (!rs->t[t].present ||
+	    (c = fw_chain_find(rs, t, fw_hook_names[h])) == NULL ||
+	    c->hook == -1)
+		return NULL;
+	return c;
+}
+
 static void
 deactivate(struct active *a, enum fw_tableid t)
 {
@@ -90,10 +106,15 @@ static struct active *
 activate(struct fw_ruleset *rs, enum fw_tableid t, struct ct_table *ct)
 {
 	struct active *a;
+	int	       h;
 
 	if ((a = calloc(1, sizeof(*a))) == NULL)
 		return NULL;
 	a->rs = rs;
+	for (h = 0; h < FW_NHOOKS; h++) {
+		a->start[h] = find_hook_chain(rs, t, h);
+		a->raw[h] = t != FW_RAW ? find_hook_chain(rs, FW_RAW, h) : NULL;
+	}
 	if (bind_rules(a, ct) == -1 || cls_build(rs, t) == -1 ||
 	    (t != FW_RAW && cls_build(rs, FW_RAW) == -1)) {
 		deactivate(a, t);
@@ -239,13 +260,18 @@ fw_evaluable(const struct fw_ruleset *rs, enum fw_tableid t, struct fw_diag *d)
 	return rc;
 }
 
-/* NULL if the rule matches, else the part that did not. */
+/* NULL if the rule matches, else the part that did not; known is what
+ * the classifier has found to hold. */
 static const char *
-rule_mismatch(
-    const struct fw_rule *r, const struct fw_pkt *pk, struct fw_eval *ev)
+rule_mismatch(const struct fw_rule *r, const struct fw_pkt *pk,
+    struct fw_eval *ev, enum cls_known known)
 {
 	size_t i;
 
+	if (known == CLS_RULE)
+		return NULL;
+	if (known == CLS_HEADER)
+		goto matches;
 	if (prefix_contains(&r->src, &pk->src) == !!(r->inv & FW_INV_SRC))
 		return "-s";
 	if (prefix_contains(&r->dst, &pk->dst) == !!(r->inv & FW_INV_DST))
@@ -259,6 +285,7 @@ rule_mismatch(
 		return "-p";
 	if (r->frag && pk->fragment == !!(r->inv & FW_INV_FRAG))
 		return "-f";
+matches:
 	for (i = 0; i < r->nm; i++)
 		if (!r->m[i].def->match(r->m[i].data, pk, ev))
 			return r->m[i].def->name;
@@ -284,9 +311,11 @@ static void
 set_verdict(struct fw_verdict *v, const char *verdict, const struct fw_chain *c,
     int rule)
 {
-	snprintf(v->verdict, sizeof(v->verdict), "%s", verdict);
-	snprintf(v->chain, sizeof(v->chain), "%s", c->name);
+	if (verdict != v->verdict)
+		fw_copy_str(v->verdict, verdict, sizeof(v->verdict));
+	v->chain = c->name;
 	v->rule = rule;
+	v->line = rule > 0 ? c->rules[rule - 1]->line : 0;
 }
 
 /* Entering chain c: where the packet falls in its classifier. */
@@ -329,7 +358,8 @@ traverse(struct fw_chain *start, const struct fw_pkt *pk, struct fw_eval *ev,
 			continue;
 		}
 		r = c->rules[i++];
-		miss = rule_mismatch(r, pk, ev);
+		miss = rule_mismatch(r, pk, ev,
+		    key.ok ? cls_known(c->cls, &key, i - 1) : CLS_NONE);
 		if (tr != NULL)
 			trace_rule(tr, c, i, r, miss);
 		if (ev->hotdrop) {
@@ -350,9 +380,10 @@ traverse(struct fw_chain *start, const struct fw_pkt *pk, struct fw_eval *ev,
 				fprintf(tr, "    %s, continue\n", out);
 			break;
 		case FW_ACT_VERDICT:
-			r->tdef->run(r->tdata, pk, ev, out, sizeof(out));
-			set_verdict(v, out, c, (int)i);
-			return strcmp(out, "ACCEPT") == 0;
+			r->tdef->run(
+			    r->tdata, pk, ev, v->verdict, sizeof(v->verdict));
+			set_verdict(v, v->verdict, c, (int)i);
+			return strcmp(v->verdict, "ACCEPT") == 0;
 		case FW_ACT_RETURN:
 			if (depth == 0) {
 				i = c->nrules; /* built-in: its policy */
@@ -429,25 +460,13 @@ static const unsigned int ct_bits[] = {
 	[CT_UNTRACKED] = FW_CT_UNTRACKED,
 };
 
-/* The built-in chain of table t that a packet at hook h passes, if any. */
-static struct fw_chain *
-hook_chain(const struct fw_ruleset *rs, enum fw_tableid t, enum fw_hook h)
-{
-	struct fw_chain *c;
-
-	if (!rs->t[t].present ||
-	    (c = fw_chain_find(rs, t, fw_hook_names[h])) == NULL ||
-	    c->hook == -1)
-		return NULL;
-	return c;
-}
-
 static void
 no_chain(struct fw_verdict *v, const char *verdict, const char *chain)
 {
-	snprintf(v->verdict, sizeof(v->verdict), "%s", verdict);
-	snprintf(v->chain, sizeof(v->chain), "%s", chain);
+	fw_copy_str(v->verdict, verdict, sizeof(v->verdict));
+	v->chain = chain;
 	v->rule = 0;
+	v->line = 0;
 }
 
 /*
@@ -473,8 +492,7 @@ fw_evaluate(struct fw_evaluator *e, const struct fw_pkt *pk,
 	rawhook = pk->hook == FW_OUTPUT || pk->hook == FW_POSTROUTING ?
 	    FW_OUTPUT :
 	    FW_PREROUTING;
-	if (e->table != FW_RAW &&
-	    (start = hook_chain(a->rs, FW_RAW, rawhook)) != NULL) {
+	if ((start = a->raw[rawhook]) != NULL) {
 		if (tr != NULL)
 			fprintf(tr, "raw %s:\n", start->name);
 		if (!traverse(start, pk, &ev, v, tr, !e->linear && tr == NULL))
@@ -494,7 +512,7 @@ fw_evaluate(struct fw_evaluator *e, const struct fw_pkt *pk,
 	if (tracked && res.drop) {
 		no_chain(v, "DROP", "conntrack");
 		accepted = false;
-	} else if ((start = hook_chain(a->rs, e->table, pk->hook)) == NULL) {
+	} else if ((start = a->start[pk->hook]) == NULL) {
 		/* No such chain in this table: the hook does not filter. */
 		no_chain(v, "ACCEPT", fw_hook_names[pk->hook]);
 		accepted = true;
@@ -522,7 +540,7 @@ fw_lookup(struct fw_evaluator *e, const struct fw_pkt *pk, unsigned int ctstate,
 		  .rate = e->act->rate };
 	struct fw_chain *start;
 
-	if ((start = hook_chain(e->act->rs, e->table, pk->hook)) == NULL)
+	if ((start = e->act->start[pk->hook]) == NULL)
 		no_chain(v, "ACCEPT", fw_hook_names[pk->hook]);
 	else
 		traverse(start, pk, &ev, v, NULL, !e->linear);

@@ -125,9 +125,10 @@ struct fw_pkt {
 #define FW_CT_UNTRACKED 0x10
 
 struct fw_verdict {
-	char verdict[96]; /* ACCEPT, DROP, REJECT(kind) ... */
-	char chain[32];
-	int  rule; /* 1-based; 0: the chain's policy */
+	char	     verdict[96]; /* ACCEPT, DROP, REJECT(kind) ... */
+	const char  *chain; /* the ruleset's (valid while it is) or a hook's */
+	int	     rule; /* 1-based; 0: the chain's policy */
+	unsigned int line; /* the deciding rule's line in its file, or 0 */
 };
 
 struct fw_ruleset *fw_ruleset_new(void);
@@ -197,5 +198,23 @@ int fw_spoof_check(
     struct fw_ruleset *, const struct fw_check_opts *, struct fw_diag *);
 int fw_walk(struct fw_ruleset *, const struct fw_check_opts *, struct fw_diag *,
     FILE *);
+
+/* moatctl fw matrix (matrix.c): which source addresses reach which
+ * destinations through one built-in chain, per service, interface and
+ * IPsec mode, for new connections; exact over the address space. */
+struct fw_matrix_opts {
+	enum fw_tableid	  table;
+	enum fw_hook	  hook; /* the chain */
+	uint16_t	  sport;
+	bool		  json;
+	bool		  has_sa_in, has_sa_out; /* else taken from the rules */
+	struct fw_secpath sa_in, sa_out;
+	unsigned int	  verify; /* random packets compared with fw_lookup */
+	uint64_t	  seed;
+};
+
+/* 0; 1 if verify found a packet the matrix gets wrong; -1 if it could not
+ * run (said why on stderr). The ruleset must be evaluable. */
+int fw_matrix(struct fw_ruleset *, const struct fw_matrix_opts *, FILE *);
 
 #endif

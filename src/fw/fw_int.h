@@ -3,6 +3,7 @@
 #define MOAT_FW_INT_H
 
 #include <stddef.h>
+#include <string.h>
 
 #include "fw.h"
 
@@ -180,6 +181,17 @@ struct fw_rate *fw_rate_new(struct ct_table *);
 void		fw_rate_free(struct fw_rate *);
 /* Tests only: linear scans instead of hash tables (the reference). */
 void fw_rate_naive(struct fw_rate *);
+
+/* A bounded string copy without printf's cost, for the per-packet path
+ * (verdict names). */
+static inline void
+fw_copy_str(char *dst, const char *src, size_t size)
+{
+	size_t n = strnlen(src, size - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
 
 extern const char *const fw_table_names[FW_NTABLES];
 extern const char *const fw_hook_names[FW_NHOOKS];

@@ -15,7 +15,7 @@
 static void
 verdict_name(const char *name, char *out, size_t len)
 {
-	snprintf(out, len, "%s", name);
+	fw_copy_str(out, name, len);
 }
 
 static void
