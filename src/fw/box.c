@@ -172,6 +172,11 @@ fw_box_narrow(
 {
 	struct fw_ivset t = *s;
 
+	/* An intersection has fewer pieces than its operands together, a
+	 * complement one more than the set; beyond FW_IV_MAX a set grows
+	 * (fw_ivset_add), and the box then says more than the rule. */
+	if (s->n + (inv ? 1 : 0) + b->d[d].n > FW_IV_MAX)
+		b->exact = false;
 	if (inv)
 		fw_ivset_invert(&t, d);
 	fw_ivset_intersect(&b->d[d], &t);
@@ -365,7 +370,8 @@ fw_ifc_subset(const struct fw_ifc *a, const struct fw_ifc *b)
 {
 	struct pat pa = pat_of(a), pb = pat_of(b);
 
-	if (pat_all(pb, b->inv))
+	/* "! -i +" has no names, so it is within every set. */
+	if (pat_all(pb, b->inv) || (a->inv && pat_all(pa, false)))
 		return true;
 	if (pat_all(pa, a->inv))
 		return false;

@@ -126,22 +126,6 @@ bounds(const struct build *b, enum fw_dim d, size_t lo, size_t hi, size_t *n)
 	return v;
 }
 
-/* The class of v, searched in [lo, hi] (bound[lo] <= v): without
- * branches on the data, which a lookup cannot predict. */
-static size_t
-find_class(const uint32_t *bound, size_t lo, size_t hi, uint32_t v)
-{
-	const uint32_t *b = bound + lo;
-	size_t		n = hi - lo + 1, half;
-
-	while (n > 1) {
-		half = n / 2;
-		b = b[half] <= v ? b + half : b;
-		n -= half;
-	}
-	return (size_t)(b - bound);
-}
-
 struct event {
 	uint32_t pos;
 	uint32_t rule; /* within the chunk */
@@ -566,13 +550,33 @@ iface_class(const struct dim *dm, const char *name)
 	return (uint32_t)(dm->nexact + dm->nwild);
 }
 
+/* A packet's value in an interval dimension. */
+static uint32_t
+iv_value(int which, const struct fw_pkt *pk)
+{
+	switch (which) {
+	case D_SRC:
+		return ntohl(pk->src.u.v4.s_addr);
+	case D_DST:
+		return ntohl(pk->dst.u.v4.s_addr);
+	case D_PROTO:
+		return pk->proto;
+	case D_SPORT:
+		return pk->sport;
+	default:
+		return pk->dport;
+	}
+}
+
 void
 cls_key(const struct cls_chain *cc, const struct fw_pkt *pk,
     const struct fw_eval *ev, struct cls_key *key)
 {
+	const uint32_t	 *b[CLS_NDIMS];
 	const struct dim *dm;
-	uint32_t	  v = 0;
-	int		  i;
+	uint32_t	  v[CLS_NDIMS];
+	size_t		  n[CLS_NDIMS], half, left;
+	int		  i, niv = 0;
 
 	/* One state, and no empty outbound path (which neither --pol none
 	 * nor --pol ipsec matches), or the classes would not tell. */
@@ -580,42 +584,46 @@ cls_key(const struct cls_chain *cc, const struct fw_pkt *pk,
 	    ev->ctstate != 0 && (ev->ctstate & (ev->ctstate - 1)) == 0 &&
 	    (!pk->has_ipsec_out || pk->ipsec_out.n > 0);
 	key->fragment = pk->fragment;
-	for (i = 0; key->ok && i < cc->ndims; i++) {
+	for (i = 0; i < cc->ndims; i++) {
 		dm = &cc->dim[i];
 		switch (dm->which) {
-		case D_SRC:
-			v = ntohl(pk->src.u.v4.s_addr);
-			break;
-		case D_DST:
-			v = ntohl(pk->dst.u.v4.s_addr);
-			break;
-		case D_PROTO:
-			v = pk->proto;
-			break;
-		case D_SPORT:
-			v = pk->sport;
-			break;
-		case D_DPORT:
-			v = pk->dport;
-			break;
 		case D_IIF:
 		case D_OIF:
 			key->cid[i] = iface_class(
 			    dm, dm->which == D_IIF ? pk->in : pk->out);
-			continue;
+			break;
 		case D_CT:
-			key->cid[i] = (uint32_t)__builtin_ctz(ev->ctstate);
-			continue;
+			key->cid[i] =
+			    (uint32_t)__builtin_ctz(ev->ctstate | 1u << 31);
+			break;
 		case D_IPIN:
 			key->cid[i] = pk->ipsec_in.n > 0;
-			continue;
+			break;
 		case D_IPOUT:
 			key->cid[i] = pk->has_ipsec_out;
-			continue;
+			break;
+		default:
+			/* Interval dimensions come first (dim order). */
+			v[i] = iv_value(dm->which, pk);
+			b[i] = dm->bound;
+			n[i] = dm->nclass;
+			niv = i + 1;
 		}
-		key->cid[i] =
-		    (uint32_t)find_class(dm->bound, 0, dm->nclass - 1, v);
 	}
+	/* The binary searches in lockstep: independent loads overlap. */
+	do {
+		left = 0;
+		for (i = 0; i < niv; i++) {
+			if (n[i] <= 1)
+				continue;
+			half = n[i] / 2;
+			b[i] = b[i][half] <= v[i] ? b[i] + half : b[i];
+			n[i] -= half;
+			left |= n[i] - 1;
+		}
+	} while (left != 0);
+	for (i = 0; i < niv; i++)
+		key->cid[i] = (uint32_t)(b[i] - cc->dim[i].bound);
 }
 
 size_t
