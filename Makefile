@@ -99,6 +99,8 @@ check: asan $(UNIT:%=$(A)/tests/unit/%.t)
 # are tests/fuzz/seeds/NAME and the golden inputs of the same parser.
 SEEDS_fuzz_restore = tests/golden/restore tests/golden/modules examples
 SEEDS_fuzz_import  = tests/golden/import
+SEEDS_fuzz_classify = tests/golden/restore tests/golden/modules \
+		     tests/golden/check examples
 define fuzz_one
 	@mkdir -p $(F)/corpus/$(1) tests/fuzz/seeds/$(1)
 	@echo "fuzz: $(1) for $(FUZZ_TIME)s"
