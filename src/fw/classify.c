@@ -575,7 +575,7 @@ cls_key(const struct cls_chain *cc, const struct fw_pkt *pk,
 	const uint32_t	 *b[CLS_NDIMS];
 	const struct dim *dm;
 	uint32_t	  v[CLS_NDIMS];
-	size_t		  n[CLS_NDIMS], half, left;
+	size_t		  n[CLS_NDIMS], half;
 	int		  i, niv = 0;
 
 	/* One state, and no empty outbound path (which neither --pol none
@@ -610,18 +610,15 @@ cls_key(const struct cls_chain *cc, const struct fw_pkt *pk,
 			niv = i + 1;
 		}
 	}
-	/* The binary searches in lockstep: independent loads overlap. */
-	do {
-		left = 0;
-		for (i = 0; i < niv; i++) {
-			if (n[i] <= 1)
-				continue;
+	/* Each search without branches on the data, which a lookup cannot
+	 * predict. */
+	for (i = 0; i < niv; i++) {
+		while (n[i] > 1) {
 			half = n[i] / 2;
 			b[i] = b[i][half] <= v[i] ? b[i] + half : b[i];
 			n[i] -= half;
-			left |= n[i] - 1;
 		}
-	} while (left != 0);
+	}
 	for (i = 0; i < niv; i++)
 		key->cid[i] = (uint32_t)(b[i] - cc->dim[i].bound);
 }
