@@ -101,6 +101,7 @@ SEEDS_fuzz_restore = tests/golden/restore tests/golden/modules examples
 SEEDS_fuzz_import  = tests/golden/import
 SEEDS_fuzz_classify = tests/golden/restore tests/golden/modules \
 		     tests/golden/check examples
+SEEDS_fuzz_ipassmt = tests/golden/check
 define fuzz_one
 	@mkdir -p $(F)/corpus/$(1) tests/fuzz/seeds/$(1)
 	@echo "fuzz: $(1) for $(FUZZ_TIME)s"

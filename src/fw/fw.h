@@ -209,12 +209,15 @@ struct fw_matrix_opts {
 	bool		  json;
 	bool		  has_sa_in, has_sa_out; /* else taken from the rules */
 	struct fw_secpath sa_in, sa_out;
+	const char	 *in, *out; /* fixed interfaces, or NULL: all classes */
 	unsigned int	  verify; /* random packets compared with fw_lookup */
 	uint64_t	  seed;
 };
 
 /* 0; 1 if verify found a packet the matrix gets wrong; -1 if it could not
- * run (said why on stderr). The ruleset must be evaluable. */
-int fw_matrix(struct fw_ruleset *, const struct fw_matrix_opts *, FILE *);
+ * run: a rule the chain reaches cannot be evaluated (reported to the
+ * diag), or another reason said on stderr. */
+int fw_matrix(struct fw_ruleset *, const struct fw_matrix_opts *, FILE *,
+    struct fw_diag *);
 
 #endif

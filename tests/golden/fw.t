@@ -117,6 +117,26 @@ for r in *.rules; do
 	fi
 done
 
+# Every packet that fw check prints as forged replays through fw eval and
+# is accepted by the rule (or policy) the finding names.
+replayed=0
+for d in spoof-*.diag; do
+	n=${d%.diag}
+	awk '/\[spoof-/ { w = $0; sub(/.*warning: /, "", w); split(w, a, " ")
+		want = a[2] == "policy" ? a[1] ":policy" : a[1] ":" a[3] }
+	    /^    forged: / { sub(/^    forged: /, ""); print want "|" $0 }' \
+	    "$d" >"$tmp/forged"
+	while IFS='|' read -r want pkt; do
+		got=$(printf '%s\n' "$pkt" | "$MOATCTL" fw eval -f "$n.rules" \
+		    2>/dev/null)
+		is "$got" "ACCEPT $want" \
+		    "check/$n: fw eval accepts the forged packet by $want"
+		replayed=$((replayed + 1))
+	done <"$tmp/forged"
+done
+[ "$replayed" -gt 0 ]
+ok $? "check/spoof-*: forged packets were replayed ($replayed)"
+
 cd "$MOAT_SRC" || exit 1
 for a in "$G"/trace/*.args; do
 	n=$(basename "$a" .args)
