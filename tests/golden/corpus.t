@@ -1,7 +1,9 @@
 #!/bin/sh
-# moatctl fw check on every real ruleset of ../shared/corpus/iptables
-# finishes with its own exit status (0, 1 or 2), never a sanitizer report;
-# the two files that iptables-restore refuses are refused by moat too.
+# moatctl fw check (with and without --vpn and --ipassmt) and fw matrix on
+# every real ruleset of ../shared/corpus/iptables finish with their own
+# exit status, never a sanitizer report; the two files that
+# iptables-restore refuses are refused by moat too. The time they take
+# together is reported, not judged (bench/ is for figures).
 . "$(dirname "$0")/../tap.sh"
 C=$MOAT_SRC/../shared/corpus/iptables
 if ! ls "$C"/*.rules >/dev/null 2>&1; then
@@ -32,4 +34,26 @@ for f in "$C"/*.rules; do
 		;;
 	esac
 done
+
+# The analyses with what they are told, and the matrix.
+start=$(date +%s.%N)
+for f in "$C"/*.rules; do
+	n=$(basename "$f")
+	a=${f%.rules}.ip-addr
+	set -- --vpn 10.0.2.0/24
+	[ -f "$a" ] && set -- "$@" --ipassmt "$a"
+	"$MOATCTL" fw check -f "$f" "$@" >/dev/null 2>"$err"
+	rc=$?
+	case $rc in 0|1|2) ok 0 "$n: fw check $* (exit $rc)" ;;
+	*) ok 1 "$n: fw check $* (exit $rc)"; sed 's/^/# /' "$err" | head -5 ;;
+	esac
+	"$MOATCTL" fw matrix -f "$f" >/dev/null 2>"$err"
+	rc=$?
+	case $rc in 0|2) ok 0 "$n: fw matrix (exit $rc)" ;;
+	*) ok 1 "$n: fw matrix (exit $rc)"; sed 's/^/# /' "$err" | head -5 ;;
+	esac
+done
+end=$(date +%s.%N)
+echo "# fw check (with --vpn, --ipassmt) and fw matrix on the corpus:" \
+    "$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }') s"
 done_testing
