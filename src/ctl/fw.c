@@ -38,6 +38,8 @@ usage(void)
 	    "PREFIX@IFACE [--dns ADDR]]\n"
 	    "       moatctl fw matrix -f FILE [-t TABLE] [--chain CHAIN] "
 	    "[--json]\n"
+	    "           [--in IFACE] [--out IFACE] [--sport PORT] [--ipsec SA] "
+	    "[--ipsec-out SA]\n"
 	    "       moatctl fw save -f FILE [-c]\n"
 	    "       moatctl fw eval -f FILE [-t TABLE] [--ct-max N] "
 	    "[--ct-stats] "
