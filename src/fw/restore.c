@@ -180,6 +180,9 @@ restore_line(struct restore *r, char *line)
 	}
 	if (line[0] == '*')
 		return table_line(r, line);
+	/* iptables-restore skips a comment before it looks for quotes. */
+	if (line[0] == '#')
+		return 0;
 	if (fw_split_args(line, &argv, &argc, &why) == -1) {
 		fw_error(r->d, "%s", why);
 		return -1;
