@@ -1128,35 +1128,6 @@ random_packet(struct trace *tr, struct fw_pkt *pk)
 	pkt_defaults(tr, pk);
 }
 
-/* An interface pattern that admits only names both admit, when one is
- * easy to name: a positive pattern within the other, or the positive
- * one of a positive and a negated one. Otherwise a is kept. */
-static void
-ifc_meet(struct fw_ifc *a, const struct fw_ifc *b)
-{
-	if (b->name[0] == '\0')
-		return;
-	if (a->name[0] == '\0' || (a->inv && !b->inv) ||
-	    (!a->inv && !b->inv && fw_ifc_subset(b, a)))
-		*a = *b;
-}
-
-/* What a packet must have to pass both a and b (a box of the jump that
- * leads to a rule's chain, and the rule's). */
-static void
-box_meet(struct fw_box *a, const struct fw_box *b)
-{
-	int d;
-
-	for (d = 0; d < FW_NDIM; d++)
-		fw_ivset_intersect(&a->d[d], &b->d[d]);
-	a->ctstate &= b->ctstate;
-	a->ipsec_in &= b->ipsec_in;
-	a->ipsec_out &= b->ipsec_out;
-	ifc_meet(&a->iif, &b->iif);
-	ifc_meet(&a->oif, &b->oif);
-}
-
 /*
  * A rule in a user chain sees only the packets that the jumps into its
  * chain let through: narrow its box by a random jump into the chain, and
@@ -1179,7 +1150,7 @@ narrow_by_path(struct trace *tr, size_t c, struct fw_box *b)
 			break;
 		fw_rule_box(e->r, &jb, false);
 		before = *b;
-		box_meet(b, &jb);
+		fw_box_meet(b, &jb);
 		if (fw_box_empty(b)) {
 			*b = before;
 			break;

@@ -398,3 +398,38 @@ fw_ifc_disjoint(const struct fw_ifc *a, const struct fw_ifc *b)
 	/* Two complements of finite-prefix sets always share a name. */
 	return pat_all(pa, false) || pat_all(pb, false);
 }
+
+/* An interface pattern for names both admit, when one is easy to name: a
+ * pattern within the other, or the positive one of a positive and a
+ * negated one; disjoint ones leave the box empty. Otherwise a keeps its
+ * own, which admits more than both: the box is then inexact. */
+static void
+ifc_meet(struct fw_box *box, struct fw_ifc *a, const struct fw_ifc *b)
+{
+	if (b->name[0] == '\0' || fw_ifc_subset(a, b))
+		return;
+	if (fw_ifc_disjoint(a, b))
+		box->ctstate = 0;
+	else if (a->name[0] == '\0' || fw_ifc_subset(b, a) ||
+	    (a->inv && !b->inv))
+		*a = *b;
+	else
+		box->exact = false;
+}
+
+/* a narrowed to the packets b admits too (a jump's box and the rules of
+ * the chain it leads to). */
+void
+fw_box_meet(struct fw_box *a, const struct fw_box *b)
+{
+	int d;
+
+	for (d = 0; d < FW_NDIM; d++)
+		fw_ivset_intersect(&a->d[d], &b->d[d]);
+	a->ctstate &= b->ctstate;
+	a->ipsec_in &= b->ipsec_in;
+	a->ipsec_out &= b->ipsec_out;
+	a->exact = a->exact && b->exact;
+	ifc_meet(a, &a->iif, &b->iif);
+	ifc_meet(a, &a->oif, &b->oif);
+}

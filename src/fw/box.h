@@ -85,6 +85,8 @@ bool fw_box_empty(const struct fw_box *);
 bool fw_box_subset(const struct fw_box *, const struct fw_box *);
 /* a and b share no packet. */
 bool fw_box_disjoint(const struct fw_box *, const struct fw_box *);
+/* Narrow a to what b admits too (interfaces as far as a pattern can). */
+void fw_box_meet(struct fw_box *, const struct fw_box *);
 /* The box has no conditions at all. */
 bool fw_box_is_all(const struct fw_box *);
 

@@ -189,6 +189,7 @@ int	 mx_cut_add(struct mx_cuts *, uint32_t);
 int	 mx_cut_set(struct mx_cuts *, const struct fw_ivset *, uint32_t);
 int	 mx_cut_finish(struct mx_cuts *);
 size_t	 mx_cut_index(const struct mx_cuts *, uint32_t);
+size_t	 mx_find(const uint32_t *, size_t, uint32_t);
 int	 mx_ht_add(struct mx_htab *, uint64_t, uint32_t);
 void	 mx_ht_free(struct mx_htab *);
 bool mx_ht_find(struct mx_htab *, uint64_t, mx_ht_eq, const void *, uint32_t *);

@@ -748,28 +748,13 @@ cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static size_t
-piece_of(const struct aclasses *ac, uint32_t v)
-{
-	size_t lo = 0, hi = ac->n;
-
-	while (lo + 1 < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (ac->start[mid] <= v)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
 /* The pieces [*a, *z] of interval iv. */
 static void
 pieces(const struct aclasses *ac, const struct fw_iv *iv, size_t *a, size_t *z)
 {
-	*a = piece_of(ac, iv->lo);
-	*z = iv->hi == UINT32_MAX ? ac->n - 1 : piece_of(ac, iv->hi + 1) - 1;
+	*a = mx_find(ac->start, ac->n, iv->lo);
+	*z = iv->hi == UINT32_MAX ? ac->n - 1 :
+				    mx_find(ac->start, ac->n, iv->hi + 1) - 1;
 }
 
 static int

@@ -130,21 +130,28 @@ mx_cut_finish(struct mx_cuts *c)
 	return 0;
 }
 
-/* The index of the piece that starts at v (v is a start). */
+/* The last of n sorted starts that is at most v (start[0] is 0). */
 size_t
-mx_cut_index(const struct mx_cuts *c, uint32_t v)
+mx_find(const uint32_t *start, size_t n, uint32_t v)
 {
-	size_t lo = 0, hi = c->n;
+	size_t lo = 0, hi = n;
 
 	while (lo + 1 < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (c->v[mid] <= v)
+		if (start[mid] <= v)
 			lo = mid;
 		else
 			hi = mid;
 	}
 	return lo;
+}
+
+/* The index of the piece that starts at v (v is a start). */
+size_t
+mx_cut_index(const struct mx_cuts *c, uint32_t v)
+{
+	return mx_find(c->v, c->n, v);
 }
 
 static uint32_t *

@@ -481,28 +481,6 @@ table_stateful(const struct fw_ruleset *rs, enum fw_tableid t)
 
 /* ---- accepting rules and the ways to them ---- */
 
-/* a narrowed to b. Interface patterns cannot be intersected in general:
- * a keeps its own unless it has none, and candidates settle the rest. */
-static void
-box_meet(struct fw_box *a, const struct fw_box *b)
-{
-	int d;
-
-	for (d = 0; d < FW_NDIM; d++)
-		fw_ivset_intersect(&a->d[d], &b->d[d]);
-	a->ctstate &= b->ctstate;
-	a->ipsec_in &= b->ipsec_in;
-	a->ipsec_out &= b->ipsec_out;
-	if (a->iif.name[0] == '\0')
-		a->iif = b->iif;
-	else if (fw_ifc_disjoint(&a->iif, &b->iif))
-		a->ctstate = 0;
-	if (a->oif.name[0] == '\0')
-		a->oif = b->oif;
-	else if (fw_ifc_disjoint(&a->oif, &b->oif))
-		a->ctstate = 0;
-}
-
 static void
 add_target(struct fw_wit *w, const struct fw_chain *c, size_t idx,
     enum fw_hook h, const struct fw_box *b)
@@ -550,7 +528,7 @@ walk(struct fw_wit *w, const struct fw_chain *c, const struct fw_box *ctx,
 		const struct fw_rule *r = c->rules[i];
 
 		fw_rule_box(r, b, false);
-		box_meet(b, ctx);
+		fw_box_meet(b, ctx);
 		if (fw_box_empty(b))
 			continue;
 		if (is_accept(r))
