@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "box.h"
+#include "conntrack.h"
 #include "fw_int.h"
 
 /* Connection states in the order iptables prints them. */
@@ -402,36 +403,48 @@ conntrack_save(const void *d, FILE *f)
 	}
 }
 
+/*
+ * xt_conntrack: a packet without an entry (INVALID, UNTRACKED) is judged
+ * by --ctstate alone, and matches no rule without it; with an entry,
+ * --ctproto is the entry's protocol (an ICMP error RELATED to a TCP
+ * connection has protocol tcp). fw_lookup has no entry: a packet's own
+ * protocol stands for its connection's.
+ */
 static bool
 conntrack_match(void *d, const struct fw_pkt *pk, struct fw_eval *ev)
 {
 	const struct conntrack *ct = d;
+	struct ct_key		k;
+	uint8_t			proto = pk->proto;
 
 	if ((ct->given & (1u << C_STATE)) &&
 	    ((ct->mask & ev->ctstate) != 0) == !!(ct->inv & (1u << C_STATE)))
 		return false;
+	if (ev->ctstate & (FW_CT_INVALID | FW_CT_UNTRACKED))
+		return (ct->given & (1u << C_STATE)) != 0;
+	if (ev->ct != NULL) {
+		ct_entry_key(ev->ct, &k);
+		proto = k.proto;
+	}
 	if ((ct->given & (1u << C_PROTO)) &&
-	    (ct->proto == pk->proto) == !!(ct->inv & (1u << C_PROTO)))
+	    (ct->proto == proto) == !!(ct->inv & (1u << C_PROTO)))
 		return false;
 	if ((ct->given & (1u << C_DIR)) && ct->reply != ev->ct_reply)
 		return false;
 	return true;
 }
 
+/* Only --ctstate is a field of the box: --ctproto is the connection's
+ * protocol, not always the packet's, and neither it nor --ctdir counts
+ * for a packet without an entry. */
 static void
 conntrack_box(const void *d, struct fw_box *b)
 {
 	const struct conntrack *ct = d;
-	struct fw_ivset		s;
 
 	if (ct->given & (1u << C_STATE))
 		ctstate_box(b, ct->mask, ct->inv & (1u << C_STATE));
-	if (ct->given & (1u << C_PROTO)) {
-		/* The entry's protocol is the packet's. */
-		fw_ivset_range(&s, ct->proto, ct->proto);
-		fw_box_narrow(b, FW_DIM_PROTO, &s, ct->inv & (1u << C_PROTO));
-	}
-	if (ct->given & ~(1u << C_STATE | 1u << C_PROTO))
+	if (ct->given & ~(1u << C_STATE))
 		b->exact = false;
 }
 
