@@ -238,6 +238,12 @@ check_opts(int argc, char **argv, struct fwopts *o, struct fw_check_opts *c)
 		fprintf(stderr, "moatctl: --gateway needs --pool and --lan\n");
 		return -1;
 	}
+	if (!c->gateway && (c->has_pool || c->has_lan || c->has_dns)) {
+		fprintf(stderr,
+		    "moatctl: --pool, --lan and --dns describe the gateway of "
+		    "--gateway, which is missing\n");
+		return -1;
+	}
 	return 0;
 }
 

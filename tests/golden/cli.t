@@ -15,6 +15,28 @@ is "$(echo "$err" | head -1)" "moatctl: unknown verb 'frobnicate'" \
 
 "$MOATCTL" >/dev/null 2>&1; is $? 2 "no verb exits 2"
 
+# fw check's network options: bad values and missing companions are
+# usage errors that name the option.
+R=$MOAT_SRC/examples/gateway.rules
+check_usage() {
+	want=$1
+	shift
+	err=$("$MOATCTL" fw check -f "$R" "$@" 2>&1 >/dev/null); rc=$?
+	is "$rc" 2 "fw check $*: exit 2"
+	is "$(echo "$err" | head -1)" "$want" "fw check $*: says why"
+}
+check_usage "moatctl: --gateway needs --pool and --lan" \
+    --gateway 198.51.100.1@extif --pool 10.0.2.0/24
+check_usage "moatctl: --pool, --lan and --dns describe the gateway of --gateway, which is missing" \
+    --pool 10.0.2.0/24
+check_usage "moatctl: --gateway '198.51.100.1': not ADDRESS@INTERFACE" \
+    --gateway 198.51.100.1
+check_usage "moatctl: --vpn '10.0.2.1/24': host bits set beyond the prefix length" \
+    --vpn 10.0.2.1/24
+check_usage "moatctl: --dns 'ns1': not an IPv4 address" \
+    --gateway 198.51.100.1@extif --pool 10.0.2.0/24 \
+    --lan 10.0.1.0/24@wirif --dns ns1
+
 err=$("$MOATD" extra 2>&1); is $? 2 "moatd refuses an extra argument"
 echo "$err" | grep -q "unexpected argument 'extra'"; ok $? "... naming it"
 
