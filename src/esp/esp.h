@@ -12,6 +12,7 @@
 #ifndef MOAT_ESP_H
 #define MOAT_ESP_H
 
+#include <net/if.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -275,5 +276,48 @@ int esp_spi(const uint8_t *, size_t, uint32_t *);
 
 /* Count a packet that the filter or the selector check dropped. */
 void esp_sa_count_drop(struct esp_sa *, bool selector);
+
+/* ---- The data plane (dp.c, tun.c) ---------------------------------- */
+
+/*
+ * One thread moves packets between the TUN device and the ESP sockets
+ * (raw IP protocol 50, and UDP with RFC 3948 encapsulation), in batches,
+ * and puts each through the filter as DESIGN.md's packet path says. It
+ * owns the SAD, the SPD and the evaluator while it runs; the control
+ * plane reaches them through esp_dp_call.
+ */
+struct fw_evaluator;
+
+struct esp_dp_conf {
+	char	    tun[IFNAMSIZ];
+	struct addr local; /* the tunnel endpoint the sockets bind to */
+	uint16_t    natt_port; /* UDP encapsulation; 0: none */
+	uint32_t    outer_mtu; /* the path MTU towards the peers */
+};
+
+struct esp_dp_stats {
+	uint64_t rx, tx; /* ESP packets received and sent */
+	uint64_t tun_rx, tun_tx; /* packets read from and written to TUN */
+	uint64_t fw_in, fw_out; /* dropped by the filter, in and out */
+	uint64_t no_sa; /* inbound SPI unknown */
+	uint64_t no_policy; /* outbound: no policy, or discard */
+	uint64_t no_out_sa; /* outbound: a protect policy without an SA */
+	uint64_t bad; /* not IPv4, truncated, bad trailer ... */
+	uint64_t too_big; /* DF set and over the MTU: ICMP sent back */
+	uint64_t nonesp; /* UDP: IKE (non-ESP marker) and keepalives */
+	uint64_t errors; /* sends and writes that failed */
+};
+
+int  esp_tun_open(const char *name, uint32_t mtu);
+struct esp_dp *esp_dp_new(const struct esp_dp_conf *, int tunfd,
+    struct esp_sadb *, struct fw_evaluator *);
+int  esp_dp_start(struct esp_dp *);
+/* Stops the thread; the SAD and the evaluator remain the caller's. */
+void esp_dp_free(struct esp_dp *);
+/* Run fn(arg) on the data plane's thread between two batches, and wait. */
+void esp_dp_call(struct esp_dp *, void (*fn)(void *), void *);
+const struct esp_dp_stats *esp_dp_stats(const struct esp_dp *);
+/* SAD events from the data plane (expiry), run on its thread. */
+void esp_dp_on_event(struct esp_dp *, esp_event_cb *, void *);
 
 #endif

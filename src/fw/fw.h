@@ -140,6 +140,12 @@ void fw_save(const struct fw_ruleset *, FILE *, bool);
 int  fw_import(struct fw_ruleset *, FILE *, char **, int, char **, int, bool,
      struct fw_diag *);
 int  fw_pkt_parse(const char *, struct fw_pkt *, const char **, char *, size_t);
+/* A packet with nothing known yet: not ICMP, ttl 64, unicast. */
+void fw_pkt_init(struct fw_pkt *);
+/* The filter's view of an IPv4 packet's bytes (pkt_ip.c); the caller
+ * sets hook, interfaces, security paths and time. -1 if it is not a
+ * whole IPv4 header. */
+int fw_pkt_from_ip(const uint8_t *, size_t, struct fw_pkt *);
 
 /* The evaluator: one ruleset table, its connection tracking, counters. */
 struct fw_evaluator;

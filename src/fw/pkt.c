@@ -454,6 +454,15 @@ default_len(uint8_t proto)
 	}
 }
 
+void
+fw_pkt_init(struct fw_pkt *pk)
+{
+	memset(pk, 0, sizeof(*pk));
+	pk->icmp_type = -1;
+	pk->ttl = 64;
+	pk->src_type = pk->dst_type = 1u << 1; /* RTN_UNICAST */
+}
+
 /*
  * Parse one packet line. Returns 1 for a packet, 0 for a blank or comment
  * line, -1 with *why (and errkey, the offending pair) on error.
@@ -467,10 +476,7 @@ fw_pkt_parse(const char *line, struct fw_pkt *pk, const char **why,
 	int	 argc, i, rc = -1;
 	size_t	 k;
 
-	memset(pk, 0, sizeof(*pk));
-	pk->icmp_type = -1;
-	pk->ttl = 64;
-	pk->src_type = pk->dst_type = 1u << 1; /* RTN_UNICAST */
+	fw_pkt_init(pk);
 	errkey[0] = '\0';
 	if (fw_split_args(line, &argv, &argc, why) == -1)
 		return -1;

@@ -1,0 +1,707 @@
+/*
+ * The data plane (esp.h): one thread, a TUN device and two sockets, and
+ * the packet path of DESIGN.md.
+ *
+ * Out: a packet read from TUN is looked up in the SPD; a protect policy
+ * names the SA; the filter sees it as OUTPUT (a local source) or FORWARD
+ * with the SA as its dir-out path; it is sealed, and the ESP datagram is
+ * an OUTPUT packet of its own before it is sent. In: an ESP datagram is
+ * an INPUT packet first (dropped there means never decrypted); it is
+ * opened, its inner packet must fit the in or fwd policy of its SA, and
+ * the filter sees it as INPUT or FORWARD with the SA as its dir-in path
+ * before it is written to TUN.
+ *
+ * Sockets are read and written in batches (recvmmsg, sendmmsg); TUN has
+ * no batch calls, so it is read until a batch is full or it is empty.
+ * Buffers are the data plane's own; nothing is allocated per packet.
+ */
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dp_int.h"
+#include "ev.h"
+#include "fw.h"
+#include "log.h"
+
+#define BATCH 32
+#define SLOT 9216 /* the largest packet, plus room below and after it */
+#define HEADROOM 64 /* an IPv4 header and an ESP header below a payload */
+#define NEXT_IPV4 4
+#define NEXT_NONE 59 /* RFC 4303 2.6: a dummy packet */
+#define TICK_MS 1000
+
+struct slot {
+	uint8_t b[HEADROOM + SLOT + ESP_OVERHEAD_MAX];
+};
+
+struct esp_dp {
+	struct esp_dp_conf   conf;
+	int		     tun, raw, udp, ep, wake;
+	struct esp_sadb	    *sadb;
+	struct fw_evaluator *fw;
+	struct nl	    *nl;
+	struct dp_rtcache    rt;
+	struct esp_dp_stats  st;
+	esp_event_cb	    *on_event;
+	void		    *event_arg;
+	uint64_t	     now, next_tick;
+	pthread_t	     thread;
+	bool		     running;
+	bool		     stop; /* under lock */
+	pthread_mutex_t	     lock;
+	pthread_cond_t	     cond;
+	void (*call)(void *); /* the pending call, under lock */
+	void	*call_arg;
+	/* Receive and send batches. */
+	struct slot	   *in, *out;
+	struct mmsghdr	    msg[BATCH];
+	struct iovec	    iov[BATCH];
+	struct sockaddr_in  from[BATCH];
+	uint8_t		    cmsg[BATCH][64];
+	struct mmsghdr	    omsg[2][BATCH]; /* raw, udp */
+	struct iovec	    oiov[2][BATCH];
+	struct sockaddr_in  oto[2][BATCH];
+	unsigned int	    nout[2];
+};
+
+static void
+log_event(void *arg, enum esp_event ev, const struct esp_sa *sa)
+{
+	(void)arg;
+	log_info("SA 0x%08x: %s lifetime reached%s", esp_sa_params(sa)->spi,
+	    ev == ESP_EV_SOFT ? "soft" : "hard",
+	    ev == ESP_EV_HARD ? ", deleted" : "");
+}
+
+static int
+sock_open(int type, int proto, const struct addr *local, uint16_t port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	int		   fd, one = 1, dont = IP_PMTUDISC_DONT;
+
+	if ((fd = socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		 proto)) == -1)
+		return -1;
+	sin.sin_addr = local->u.v4;
+	sin.sin_port = htons(port);
+	if (setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) == -1 ||
+	    setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &dont, sizeof(dont)) ==
+		-1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1 ||
+	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int
+watch(int ep, int fd)
+{
+	struct epoll_event e = { .events = EPOLLIN, .data.fd = fd };
+
+	return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &e);
+}
+
+struct esp_dp *
+esp_dp_new(const struct esp_dp_conf *conf, int tunfd, struct esp_sadb *sadb,
+    struct fw_evaluator *fw)
+{
+	struct esp_dp *dp;
+	char	       a[ADDR_STRLEN];
+
+	if ((dp = calloc(1, sizeof(*dp))) == NULL)
+		return NULL;
+	dp->conf = *conf;
+	dp->tun = tunfd;
+	dp->sadb = sadb;
+	dp->fw = fw;
+	dp->raw = dp->udp = dp->ep = dp->wake = -1;
+	dp->on_event = log_event;
+	pthread_mutex_init(&dp->lock, NULL);
+	pthread_cond_init(&dp->cond, NULL);
+	addr_ntop(&conf->local, a, sizeof(a));
+	if ((dp->in = calloc(BATCH, sizeof(struct slot))) == NULL ||
+	    (dp->out = calloc(BATCH, sizeof(struct slot))) == NULL ||
+	    (dp->nl = nl_open()) == NULL)
+		goto fail;
+	if ((dp->raw = sock_open(SOCK_RAW, IPPROTO_ESP, &conf->local, 0)) ==
+	    -1) {
+		log_error("ESP socket on %s: %s", a, strerror(errno));
+		goto fail;
+	}
+	if (conf->natt_port != 0 &&
+	    (dp->udp = sock_open(SOCK_DGRAM, 0, &conf->local,
+		 conf->natt_port)) == -1) {
+		log_error("UDP socket on %s port %u: %s", a, conf->natt_port,
+		    strerror(errno));
+		goto fail;
+	}
+	if ((dp->ep = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
+	    (dp->wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1 ||
+	    watch(dp->ep, dp->tun) == -1 || watch(dp->ep, dp->raw) == -1 ||
+	    (dp->udp != -1 && watch(dp->ep, dp->udp) == -1) ||
+	    watch(dp->ep, dp->wake) == -1) {
+		log_error("data plane: %s", strerror(errno));
+		goto fail;
+	}
+	return dp;
+fail:
+	esp_dp_free(dp);
+	return NULL;
+}
+
+void
+esp_dp_on_event(struct esp_dp *dp, esp_event_cb *cb, void *arg)
+{
+	dp->on_event = cb;
+	dp->event_arg = arg;
+}
+
+const struct esp_dp_stats *
+esp_dp_stats(const struct esp_dp *dp)
+{
+	return &dp->st;
+}
+
+static bool
+filter(struct esp_dp *dp, struct fw_pkt *pk)
+{
+	struct fw_verdict v;
+
+	pk->t = (double)dp->now / 1000;
+	fw_evaluate(dp->fw, pk, &v, NULL);
+	return strcmp(v.verdict, "ACCEPT") == 0;
+}
+
+static void
+secpath(struct fw_secpath *sp, const struct esp_sa *sa)
+{
+	const struct esp_sa_params *p = esp_sa_params(sa);
+
+	sp->n = 1;
+	sp->sa[0].mode = p->mode == ESP_MODE_TUNNEL ? FW_MODE_TUNNEL :
+						      FW_MODE_TRANSPORT;
+	sp->sa[0].proto = IPPROTO_ESP;
+	sp->sa[0].tsrc = p->src;
+	sp->sa[0].tdst = p->dst;
+	sp->sa[0].spi = p->spi;
+	sp->sa[0].reqid = p->reqid;
+}
+
+static void
+sel_of(const struct fw_pkt *pk, struct esp_sel *s)
+{
+	memset(s, 0, sizeof(*s));
+	prefix_from_len(AF_INET, 32, &s->src);
+	prefix_from_len(AF_INET, 32, &s->dst);
+	s->src.addr = pk->src;
+	s->dst.addr = pk->dst;
+	s->proto = pk->proto;
+	s->sport = pk->sport;
+	s->dport = pk->dport;
+}
+
+static void
+ifname(char *dst, const char *src)
+{
+	snprintf(dst, IFNAMSIZ, "%s", src);
+}
+
+static uint16_t
+csum(const uint8_t *p, size_t len)
+{
+	uint32_t s = 0;
+	size_t	 i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		s += (uint32_t)p[i] << 8 | p[i + 1];
+	if (len & 1)
+		s += (uint32_t)p[len - 1] << 8;
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}
+
+static void
+put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/*
+ * RFC 792 "fragmentation needed and DF set" with RFC 1191's next-hop
+ * MTU, from the tunnel endpoint to the sender of a packet too big for
+ * the tunnel, written back into TUN.
+ */
+static void
+too_big(struct esp_dp *dp, const uint8_t *pkt, size_t len, uint32_t mtu)
+{
+	uint8_t ic[20 + 8 + 60 + 8];
+	size_t	quote = (size_t)(pkt[0] & 15) * 4 + 8, n;
+
+	if (quote > len)
+		quote = len;
+	n = 28 + quote;
+	memset(ic, 0, 28);
+	ic[0] = 0x45;
+	put16(ic + 2, (uint16_t)n);
+	ic[8] = 64;
+	ic[9] = IPPROTO_ICMP;
+	memcpy(ic + 12, dp->conf.local.u.b, 4);
+	memcpy(ic + 16, pkt + 12, 4);
+	put16(ic + 10, csum(ic, 20));
+	ic[20] = 3;
+	ic[21] = 4;
+	put16(ic + 26, (uint16_t)mtu);
+	memcpy(ic + 28, pkt, quote);
+	put16(ic + 22, csum(ic + 20, 8 + quote));
+	dp->st.too_big++;
+	if (write(dp->tun, ic, n) != (ssize_t)n)
+		dp->st.errors++;
+}
+
+static void
+queue_out(struct esp_dp *dp, const struct esp_sa_params *p, uint8_t *esp,
+    size_t len)
+{
+	int		    k = p->udp_encap && dp->udp != -1;
+	unsigned int	    i = dp->nout[k];
+	struct sockaddr_in *to = &dp->oto[k][i];
+
+	memset(to, 0, sizeof(*to));
+	to->sin_family = AF_INET;
+	to->sin_addr = p->dst.u.v4;
+	to->sin_port = k ? htons(p->dport) : 0;
+	dp->oiov[k][i].iov_base = esp;
+	dp->oiov[k][i].iov_len = len;
+	memset(&dp->omsg[k][i], 0, sizeof(dp->omsg[k][i]));
+	dp->omsg[k][i].msg_hdr.msg_name = to;
+	dp->omsg[k][i].msg_hdr.msg_namelen = sizeof(*to);
+	dp->omsg[k][i].msg_hdr.msg_iov = &dp->oiov[k][i];
+	dp->omsg[k][i].msg_hdr.msg_iovlen = 1;
+	dp->nout[k]++;
+}
+
+static void
+flush_out(struct esp_dp *dp)
+{
+	int	     k, fd, n;
+	unsigned int off;
+
+	for (k = 0; k < 2; k++) {
+		fd = k ? dp->udp : dp->raw;
+		for (off = 0; off < dp->nout[k]; off += (unsigned int)n) {
+			n = sendmmsg(fd, dp->omsg[k] + off, dp->nout[k] - off, 0);
+			if (n <= 0) {
+				dp->st.errors += dp->nout[k] - off;
+				break;
+			}
+			dp->st.tx += (unsigned int)n;
+		}
+		dp->nout[k] = 0;
+	}
+}
+
+/* The ESP datagram that an SA sends: an OUTPUT packet of the filter. */
+static bool
+outer_allowed(struct esp_dp *dp, const struct esp_sa_params *p,
+    const struct dp_route *rt, size_t esplen)
+{
+	struct fw_pkt pk;
+
+	fw_pkt_init(&pk);
+	pk.hook = FW_OUTPUT;
+	ifname(pk.out, rt->ifname);
+	pk.src = p->src;
+	pk.dst = p->dst;
+	pk.spi = p->spi;
+	if (p->udp_encap) {
+		pk.proto = IPPROTO_UDP;
+		pk.sport = p->sport;
+		pk.dport = p->dport;
+		pk.len = (uint32_t)(esplen + 28);
+	} else {
+		pk.proto = IPPROTO_ESP;
+		pk.len = (uint32_t)(esplen + 20);
+	}
+	return filter(dp, &pk);
+}
+
+/* One packet read from TUN, at s->b + HEADROOM. */
+static void
+outbound(struct esp_dp *dp, struct slot *s, size_t len)
+{
+	uint8_t			   *pkt = s->b + HEADROOM, *esp;
+	const struct esp_spd_params *pol;
+	const struct esp_sa_params  *p;
+	struct esp_sa		    *sa;
+	struct esp_sel		     sel;
+	struct dp_route		     rt, rs;
+	struct fw_pkt		     pk;
+	size_t			     esplen, over;
+	uint32_t		     mtu;
+	enum esp_err		     e;
+
+	if (fw_pkt_from_ip(pkt, len, &pk) == -1 || pk.len != len) {
+		dp->st.bad++;
+		return;
+	}
+	sel_of(&pk, &sel);
+	pol = esp_spd_lookup(dp->sadb, ESP_DIR_OUT, &sel, &sa);
+	if (pol == NULL || pol->action != ESP_ACT_PROTECT) {
+		dp->st.no_policy++;
+		return;
+	}
+	if (sa == NULL) {
+		dp->st.no_out_sa++;
+		return;
+	}
+	p = esp_sa_params(sa);
+	dp_route(&dp->rt, dp->nl, &p->dst, dp->now, &rt);
+	dp_route(&dp->rt, dp->nl, &pk.src, dp->now, &rs);
+	pk.hook = rs.local ? FW_OUTPUT : FW_FORWARD;
+	if (!rs.local)
+		ifname(pk.in, rs.ifname);
+	ifname(pk.out, rt.ifname);
+	pk.has_ipsec_out = true;
+	secpath(&pk.ipsec_out, sa);
+	if (!filter(dp, &pk)) {
+		dp->st.fw_out++;
+		esp_sa_count_drop(sa, false);
+		return;
+	}
+	/* Outer IPv4 header, UDP header, and ESP's own overhead. */
+	over = 20 + (p->udp_encap ? 8 : 0) + 8 + sa->ivlen + sa->block + 1 +
+	    sa->icvlen;
+	mtu = rt.mtu != 0 ? rt.mtu : dp->conf.outer_mtu;
+	if (len + over > mtu && (pkt[6] & 0x40)) {
+		too_big(dp, pkt, len, mtu > over + 68 ? mtu - (uint32_t)over : 68);
+		return;
+	}
+	/* seal wants the payload ESP_HDR_ROOM into its buffer. */
+	e = esp_seal(sa, pkt - ESP_HDR_ROOM, sizeof(s->b) - HEADROOM +
+	    ESP_HDR_ROOM, len, NEXT_IPV4, dp->now, &esp, &esplen);
+	if (e != ESP_OK) {
+		log_debug("SA 0x%08x: not sealed: %s", p->spi, esp_err_str(e));
+		dp->st.errors++;
+		return;
+	}
+	if (!outer_allowed(dp, p, &rt, esplen)) {
+		dp->st.fw_out++;
+		return;
+	}
+	queue_out(dp, p, esp, esplen);
+}
+
+static void
+read_tun(struct esp_dp *dp)
+{
+	ssize_t n;
+	int	i;
+
+	for (i = 0; i < BATCH; i++) {
+		n = read(dp->tun, dp->out[i].b + HEADROOM, SLOT);
+		if (n <= 0)
+			break;
+		dp->st.tun_rx++;
+		outbound(dp, &dp->out[i], (size_t)n);
+	}
+	flush_out(dp);
+}
+
+/* The interface and local address a datagram arrived by (IP_PKTINFO). */
+static void
+arrival(const struct msghdr *m, char *in, struct addr *dst)
+{
+	struct cmsghdr *c;
+	struct in_pktinfo pi;
+
+	in[0] = '\0';
+	for (c = CMSG_FIRSTHDR(m); c != NULL; c = CMSG_NXTHDR((struct msghdr *)m, c))
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			if (if_indextoname((unsigned int)pi.ipi_ifindex, in) ==
+			    NULL)
+				in[0] = '\0';
+			dst->af = AF_INET;
+			dst->u.v4 = pi.ipi_addr;
+		}
+}
+
+/* An opened tunnel-mode packet: its policy, the filter, then TUN. */
+static void
+deliver(struct esp_dp *dp, struct esp_sa *sa, const char *in, uint8_t *pkt,
+    size_t len)
+{
+	struct fw_pkt	pk;
+	struct esp_sel	sel;
+	struct dp_route rt;
+	bool		local;
+
+	if (fw_pkt_from_ip(pkt, len, &pk) == -1 || pk.len > len) {
+		esp_sa_count_drop(sa, true);
+		dp->st.bad++;
+		return;
+	}
+	len = pk.len; /* TFC padding after the inner packet is dropped */
+	dp_route(&dp->rt, dp->nl, &pk.dst, dp->now, &rt);
+	local = rt.local;
+	sel_of(&pk, &sel);
+	if (!esp_spd_admits(dp->sadb, local ? ESP_DIR_IN : ESP_DIR_FWD, &sel,
+		sa)) {
+		esp_sa_count_drop(sa, true);
+		return;
+	}
+	pk.hook = local ? FW_INPUT : FW_FORWARD;
+	ifname(pk.in, in);
+	if (!local)
+		ifname(pk.out, rt.ifname);
+	else
+		pk.dst_type = 1u << 2; /* RTN_LOCAL */
+	secpath(&pk.ipsec_in, sa);
+	if (!filter(dp, &pk)) {
+		dp->st.fw_in++;
+		esp_sa_count_drop(sa, false);
+		return;
+	}
+	if (write(dp->tun, pkt, len) != (ssize_t)len)
+		dp->st.errors++;
+	else
+		dp->st.tun_tx++;
+}
+
+/*
+ * One ESP packet esp of len bytes from src to dst, arrived by in;
+ * udp gives its ports when it was UDP-encapsulated. The datagram is an
+ * INPUT packet of the filter before anything else.
+ */
+static void
+inbound(struct esp_dp *dp, const char *in, const struct addr *src,
+    const struct addr *dst, const uint16_t *udp, uint8_t *esp, size_t len)
+{
+	struct esp_sa *sa;
+	struct fw_pkt  pk;
+	uint8_t	      *pl, next;
+	size_t	       plen;
+	uint32_t       spi;
+	enum esp_err   e;
+
+	if (esp_spi(esp, len, &spi) == -1) {
+		dp->st.bad++;
+		return;
+	}
+	fw_pkt_init(&pk);
+	pk.hook = FW_INPUT;
+	ifname(pk.in, in);
+	pk.src = *src;
+	pk.dst = *dst;
+	pk.dst_type = 1u << 2; /* RTN_LOCAL */
+	pk.spi = spi;
+	if (udp != NULL) {
+		pk.proto = IPPROTO_UDP;
+		pk.sport = udp[0];
+		pk.dport = udp[1];
+		pk.len = (uint32_t)len + 28;
+	} else {
+		pk.proto = IPPROTO_ESP;
+		pk.len = (uint32_t)len + 20;
+	}
+	if (!filter(dp, &pk)) {
+		dp->st.fw_in++;
+		return;
+	}
+	if ((sa = esp_sa_lookup(dp->sadb, spi, dst)) == NULL ||
+	    sa->p.udp_encap != (udp != NULL)) {
+		dp->st.no_sa++;
+		return;
+	}
+	if ((e = esp_open(sa, esp, len, dp->now, &pl, &plen, &next)) !=
+	    ESP_OK) {
+		log_debug("SA 0x%08x: dropped: %s", spi, esp_err_str(e));
+		return;
+	}
+	if (next == NEXT_NONE)
+		return;
+	if (next != NEXT_IPV4 || sa->p.mode == ESP_MODE_TRANSPORT) {
+		/* This data plane carries tunnels: IPv4 in ESP. */
+		sa->st.bad_pad++;
+		dp->st.bad++;
+		return;
+	}
+	deliver(dp, sa, in, pl, plen);
+}
+
+static void
+read_sock(struct esp_dp *dp, int fd)
+{
+	char	     in[IFNAMSIZ];
+	struct addr  src, dst = dp->conf.local;
+	uint16_t     ports[2];
+	uint8_t	    *p;
+	size_t	     len, hl;
+	int	     n, i;
+
+	for (i = 0; i < BATCH; i++) {
+		dp->iov[i].iov_base = dp->in[i].b + HEADROOM;
+		dp->iov[i].iov_len = SLOT;
+		memset(&dp->msg[i], 0, sizeof(dp->msg[i]));
+		dp->msg[i].msg_hdr.msg_name = &dp->from[i];
+		dp->msg[i].msg_hdr.msg_namelen = sizeof(dp->from[i]);
+		dp->msg[i].msg_hdr.msg_iov = &dp->iov[i];
+		dp->msg[i].msg_hdr.msg_iovlen = 1;
+		dp->msg[i].msg_hdr.msg_control = dp->cmsg[i];
+		dp->msg[i].msg_hdr.msg_controllen = sizeof(dp->cmsg[i]);
+	}
+	if ((n = recvmmsg(fd, dp->msg, BATCH, MSG_DONTWAIT, NULL)) <= 0)
+		return;
+	for (i = 0; i < n; i++) {
+		p = dp->in[i].b + HEADROOM;
+		len = dp->msg[i].msg_len;
+		src.af = AF_INET;
+		src.u.v4 = dp->from[i].sin_addr;
+		arrival(&dp->msg[i].msg_hdr, in, &dst);
+		dp->st.rx++;
+		if (fd == dp->raw) {
+			/* A raw socket hands over the IP header too. */
+			if (len < 20 || (hl = (size_t)(p[0] & 15) * 4) < 20 ||
+			    hl > len) {
+				dp->st.bad++;
+				continue;
+			}
+			inbound(dp, in, &src, &dst, NULL, p + hl, len - hl);
+			continue;
+		}
+		/* RFC 3948 2.2: a keepalive is one 0xff byte; RFC 3948 2.2
+		 * and RFC 7296 3.1: IKE begins with the 4-byte non-ESP
+		 * marker; ESP's SPI is never zero. */
+		if (len < 8 || (p[0] | p[1] | p[2] | p[3]) == 0) {
+			dp->st.nonesp++;
+			continue;
+		}
+		ports[0] = ntohs(dp->from[i].sin_port);
+		ports[1] = dp->conf.natt_port;
+		inbound(dp, in, &src, &dst, ports, p, len);
+	}
+}
+
+static void
+run_call(struct esp_dp *dp)
+{
+	uint64_t v;
+
+	if (read(dp->wake, &v, sizeof(v)) != sizeof(v))
+		return;
+	pthread_mutex_lock(&dp->lock);
+	if (dp->call != NULL) {
+		dp->call(dp->call_arg);
+		dp->call = NULL;
+		pthread_cond_broadcast(&dp->cond);
+	}
+	pthread_mutex_unlock(&dp->lock);
+}
+
+static void *
+loop(void *arg)
+{
+	struct esp_dp	  *dp = arg;
+	struct epoll_event ev[4];
+	bool		   stop = false;
+	int		   n, i;
+
+	while (!stop) {
+		n = epoll_wait(dp->ep, ev, 4, TICK_MS);
+		dp->now = ev_now_ms();
+		for (i = 0; i < n; i++) {
+			if (ev[i].data.fd == dp->tun)
+				read_tun(dp);
+			else if (ev[i].data.fd == dp->wake)
+				run_call(dp);
+			else
+				read_sock(dp, ev[i].data.fd);
+		}
+		if (dp->now >= dp->next_tick) {
+			esp_sadb_expire(dp->sadb, dp->now, dp->on_event,
+			    dp->event_arg);
+			dp->next_tick = dp->now + TICK_MS;
+		}
+		pthread_mutex_lock(&dp->lock);
+		stop = dp->stop;
+		pthread_mutex_unlock(&dp->lock);
+	}
+	return NULL;
+}
+
+int
+esp_dp_start(struct esp_dp *dp)
+{
+	dp->now = ev_now_ms();
+	if (pthread_create(&dp->thread, NULL, loop, dp) != 0) {
+		log_error("data plane: cannot start its thread");
+		return -1;
+	}
+	dp->running = true;
+	return 0;
+}
+
+static void
+poke(struct esp_dp *dp)
+{
+	uint64_t one = 1;
+
+	if (write(dp->wake, &one, sizeof(one)) != sizeof(one))
+		log_error("data plane: cannot wake it: %s", strerror(errno));
+}
+
+void
+esp_dp_call(struct esp_dp *dp, void (*fn)(void *), void *arg)
+{
+	if (!dp->running) {
+		fn(arg);
+		return;
+	}
+	pthread_mutex_lock(&dp->lock);
+	dp->call = fn;
+	dp->call_arg = arg;
+	poke(dp);
+	while (dp->call != NULL)
+		pthread_cond_wait(&dp->cond, &dp->lock);
+	pthread_mutex_unlock(&dp->lock);
+}
+
+void
+esp_dp_free(struct esp_dp *dp)
+{
+	if (dp == NULL)
+		return;
+	if (dp->running) {
+		pthread_mutex_lock(&dp->lock);
+		dp->stop = true;
+		pthread_mutex_unlock(&dp->lock);
+		poke(dp);
+		pthread_join(dp->thread, NULL);
+	}
+	if (dp->raw != -1)
+		close(dp->raw);
+	if (dp->udp != -1)
+		close(dp->udp);
+	if (dp->ep != -1)
+		close(dp->ep);
+	if (dp->wake != -1)
+		close(dp->wake);
+	nl_close(dp->nl);
+	pthread_mutex_destroy(&dp->lock);
+	pthread_cond_destroy(&dp->cond);
+	free(dp->in);
+	free(dp->out);
+	free(dp);
+}
