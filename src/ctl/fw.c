@@ -479,7 +479,23 @@ fw_import_verb(int argc, char **argv)
 	return rc;
 }
 
+/* The running ruleset of moatd, with its counters (-v) as iptables-save
+ * -c prints them. */
+static int
+fw_list(int argc, char **argv)
+{
+	bool v = argc == 2;
+
+	if (argc > 2 || (v && strcmp(argv[1], "-v") != 0)) {
+		fprintf(stderr, "usage: moatctl fw list [-v]\n");
+		return 2;
+	}
+	return ctl_request("fw-list", v ? "counters" : "", v ? 8 : 0, stdout);
+}
+
 static const struct ctl_verb fw_verbs[] = {
+	{ "list", "print moatd's running ruleset (-v: with counters)",
+	    fw_list },
 	{ "check", "report what is wrong with a ruleset file", fw_check },
 	{ "matrix", "print which address ranges reach which", ctl_fw_matrix },
 	{ "save", "print a ruleset file as iptables-save does", fw_save_verb },

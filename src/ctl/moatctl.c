@@ -1,5 +1,6 @@
 /* moatctl: the moat control tool, one verb per file, dispatched here. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ctl.h"
@@ -19,7 +20,7 @@ ctl_usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "usage: moatctl VERB [ARGS...]\n\nverbs:\n");
+	fprintf(f, "usage: moatctl [-S SOCKET] VERB [ARGS...]\n\nverbs:\n");
 	for (i = 0; i < NVERBS; i++)
 		fprintf(f, "  %-10s %s\n", verbs[i].name, verbs[i].help);
 }
@@ -48,6 +49,13 @@ main(int argc, char **argv)
 	size_t i;
 
 	log_init("moatctl", LOG_TO_STDERR, LOG_LVL_INFO);
+	/* -S SOCKET: the control socket of the moatd to talk to. */
+	if (argc >= 3 && strcmp(argv[1], "-S") == 0) {
+		setenv("MOAT_SOCKET", argv[2], 1);
+		argv[2] = argv[0];
+		argc -= 2;
+		argv += 2;
+	}
 	if (argc < 2) {
 		ctl_usage(stderr);
 		return 2;

@@ -1,9 +1,12 @@
 /*
- * moatd: the moat daemon. For now it runs its event loop and stops cleanly
- * on SIGINT or SIGTERM; the gateway and client roles build on this loop.
+ * moatd: the moat daemon. It reads its configuration, the ruleset and
+ * the key file whole before it touches the system; then it brings up the
+ * TUN device and its routes, starts the data plane's thread with the
+ * manual SAs, and serves the control socket until SIGINT or SIGTERM,
+ * when it removes exactly the routes it added.
  */
-#include <sys/signalfd.h>
 #include <sys/epoll.h>
+#include <sys/signalfd.h>
 
 #include <errno.h>
 #include <signal.h>
@@ -12,22 +15,23 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ev.h"
 #include "log.h"
+#include "moatd.h"
+#include "rtnl.h"
 
-struct moatd {
-	struct ev_loop *loop;
-	struct ev_io	sigio;
-	int		sigfd;
-};
+#define CT_MAX 65536
 
 static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: moatd [-sv]\n"
-	    "  -s  log to syslog instead of standard error\n"
-	    "  -v  log debug messages too\n");
+	    "usage: moatd [-nsv] [-f FILE]\n"
+	    "  -f FILE  the configuration (moat.conf(5)), default "
+	    "/etc/moat/moat.conf\n"
+	    "  -n       check the configuration, the ruleset and the keys, "
+	    "then exit\n"
+	    "  -s       log to syslog instead of standard error\n"
+	    "  -v       log debug messages too\n");
 }
 
 static void
@@ -43,17 +47,109 @@ on_signal(int fd, uint32_t events, void *arg)
 	ev_break(d->loop);
 }
 
+/* The ruleset, refused whole if anything in it is wrong or if the
+ * filter table has a rule moat cannot evaluate. */
+static int
+load_rules(struct moatd *d)
+{
+	struct fw_diag d2 = { .out = stderr, .file = d->conf.rules };
+	FILE	      *f;
+	int	       rc = -1;
+
+	if ((f = fopen(d->conf.rules, "r")) == NULL) {
+		log_error("%s: %s", d->conf.rules, strerror(errno));
+		return -1;
+	}
+	if ((d->rs = fw_ruleset_new()) != NULL && fw_restore(d->rs, f, &d2) == 0 &&
+	    fw_evaluable(d->rs, FW_FILTER, &d2) == 0 &&
+	    (d->fw = fw_evaluator_new(d->rs, FW_FILTER, CT_MAX)) != NULL)
+		rc = 0;
+	fclose(f);
+	return rc;
+}
+
+/* The key file: parsed now, applied once the data plane exists. */
+static int
+load_keys(struct moatd *d, struct esp_op **ops, size_t *n)
+{
+	FILE *f;
+	int   rc;
+
+	*ops = NULL;
+	*n = 0;
+	if (d->conf.keys[0] == '\0')
+		return 0;
+	if ((f = fopen(d->conf.keys, "r")) == NULL) {
+		log_error("%s: %s", d->conf.keys, strerror(errno));
+		return -1;
+	}
+	rc = esp_setkey_parse(f, d->conf.keys, ops, n, stderr);
+	fclose(f);
+	return rc;
+}
+
+static int
+bring_up(struct moatd *d, struct esp_op *ops, size_t nops)
+{
+	struct esp_dp_conf dc = { .local = d->conf.local,
+		.natt_port = d->conf.natt_port,
+		.outer_mtu = d->conf.outer_mtu };
+
+	snprintf(dc.tun, sizeof(dc.tun), "%s", d->conf.tunnel);
+	if ((d->sadb = esp_sadb_new()) == NULL ||
+	    esp_sadb_apply(d->sadb, ops, nops, d->conf.keys, ev_now_ms(),
+		stdout, stderr) == -1)
+		return -1;
+	if ((d->tunfd = esp_tun_open(d->conf.tunnel, d->conf.mtu)) == -1)
+		return -1;
+	for (; d->routes < d->conf.nroutes; d->routes++)
+		if (rtnl_route(true, &d->conf.route[d->routes], d->conf.tunnel) ==
+		    -1)
+			return -1;
+	if ((d->dp = esp_dp_new(&dc, d->tunfd, d->sadb, d->fw)) == NULL ||
+	    control_listen(d) == -1 || esp_dp_start(d->dp) == -1)
+		return -1;
+	log_info("tunnel %s up: %zu SAs, %d routes, control socket %s",
+	    d->conf.tunnel, esp_sa_count(d->sadb), d->routes,
+	    d->conf.control);
+	return 0;
+}
+
+static void
+tear_down(struct moatd *d)
+{
+	control_close(d);
+	esp_dp_free(d->dp);
+	while (d->routes > 0)
+		rtnl_route(false, &d->conf.route[--d->routes], d->conf.tunnel);
+	if (d->tunfd != -1)
+		close(d->tunfd);
+	esp_sadb_free(d->sadb);
+	fw_evaluator_free(d->fw);
+	fw_ruleset_free(d->rs);
+}
+
 int
 main(int argc, char **argv)
 {
-	struct moatd   d = { .sigfd = -1 };
+	struct moatd   d = { .sigfd = -1, .ctlfd = -1, .tunfd = -1 };
 	enum log_dest  dest = LOG_TO_STDERR;
 	enum log_level level = LOG_LVL_INFO;
+	struct esp_op *ops = NULL;
+	size_t	       nops = 0;
 	sigset_t       mask;
+	bool	       check = false;
 	int	       ch, rc = 1;
 
-	while ((ch = getopt(argc, argv, "hsv")) != -1) {
+	d.conf_file = "/etc/moat/moat.conf";
+	while ((ch = getopt(argc, argv, "f:hnsv")) != -1) {
 		switch (ch) {
+		case 'f':
+			d.conf_file = optarg;
+			break;
+		case 'n':
+			check = true;
+			break;
 		case 's':
 			dest = LOG_TO_SYSLOG;
 			break;
@@ -75,7 +171,15 @@ main(int argc, char **argv)
 		return 2;
 	}
 	log_init("moatd", dest, level);
-
+	if (conf_load(d.conf_file, &d.conf) == -1 || load_rules(&d) == -1 ||
+	    load_keys(&d, &ops, &nops) == -1)
+		goto out;
+	if (check) {
+		printf("%s: configuration OK (%zu key operations)\n",
+		    d.conf_file, nops);
+		rc = 0;
+		goto out;
+	}
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
@@ -87,10 +191,17 @@ main(int argc, char **argv)
 	if ((d.loop = ev_loop_new()) == NULL ||
 	    ev_io_add(d.loop, &d.sigio, d.sigfd, EPOLLIN, on_signal, &d) == -1)
 		goto out;
+	if (bring_up(&d, ops, nops) == -1)
+		goto out;
 	log_info("started, pid %ld", (long)getpid());
 	if (ev_run(d.loop) == 0)
 		rc = 0;
 out:
+	if (ops != NULL) {
+		explicit_bzero(ops, nops * sizeof(*ops));
+		free(ops);
+	}
+	tear_down(&d);
 	ev_loop_free(d.loop);
 	if (d.sigfd != -1)
 		close(d.sigfd);

@@ -1,0 +1,58 @@
+/*
+ * Requests to a running moatd over its control socket (ctlmsg.h): the
+ * socket is CTL_SOCKET, or MOAT_SOCKET from the environment, which
+ * moatctl's -S sets.
+ */
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "ctlmsg.h"
+
+int
+ctl_request(const char *verb, const char *body, size_t len, FILE *out)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	const char	  *path = getenv("MOAT_SOCKET");
+	char		  *req = NULL, *ans = NULL;
+	size_t		   vlen = strlen(verb), alen;
+	int		   fd = -1, rc = 2;
+
+	if (path == NULL || path[0] == '\0')
+		path = CTL_SOCKET;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		fprintf(stderr, "moatctl: %s: socket path too long\n", path);
+		return 2;
+	}
+	strcpy(sun.sun_path, path);
+	if ((req = malloc(vlen + 1 + len)) == NULL)
+		goto out;
+	memcpy(req, verb, vlen);
+	req[vlen] = '\n';
+	memcpy(req + vlen + 1, body, len);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
+	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		fprintf(stderr, "moatctl: cannot reach moatd at %s: %s\n",
+		    path, strerror(errno));
+		goto out;
+	}
+	if (ctlmsg_send(fd, req, vlen + 1 + len) == -1 ||
+	    ctlmsg_recv(fd, &ans, &alen) == -1 || alen < 2 ||
+	    (ans[0] != '0' && ans[0] != '1') || ans[1] != '\n') {
+		fprintf(stderr, "moatctl: no answer from moatd at %s\n", path);
+		goto out;
+	}
+	fwrite(ans + 2, 1, alen - 2, ans[0] == '0' ? out : stderr);
+	rc = ans[0] == '0' ? 0 : 1;
+out:
+	free(ans);
+	free(req);
+	if (fd != -1)
+		close(fd);
+	return rc;
+}
