@@ -15,7 +15,7 @@
 #include "ctlmsg.h"
 
 enum kw { K_TUNNEL, K_MTU, K_LOCAL, K_OUTER_MTU, K_NATT, K_RULES, K_KEYS,
-	K_CONTROL, K_ROUTE, NKW };
+	K_CONTROL, K_ROUTE, K_QUEUE, NKW };
 
 static const struct {
 	const char *name;
@@ -31,6 +31,7 @@ static const struct {
 	[K_KEYS] = { "keys", false, false },
 	[K_CONTROL] = { "control", false, false },
 	[K_ROUTE] = { "route", true, false },
+	[K_QUEUE] = { "queue", false, false },
 };
 
 static int
@@ -103,6 +104,11 @@ set(struct conf *c, enum kw k, const char *v, const char *dir,
 		return path(dir, v, c->keys, why);
 	case K_CONTROL:
 		return path(dir, v, c->control, why);
+	case K_QUEUE:
+		if (number(v, 0, 65535, &n, why) == -1)
+			return -1;
+		c->queue = (int)n;
+		return 0;
 	case K_ROUTE:
 		if (c->nroutes == CONF_MAXROUTES) {
 			*why = "too many routes";
@@ -128,6 +134,7 @@ conf_load(const char *file, struct conf *c)
 	c->mtu = 1400;
 	c->outer_mtu = 1500;
 	c->natt_port = 4500;
+	c->queue = -1;
 	snprintf(c->control, sizeof(c->control), "%s", CTL_SOCKET);
 	if ((f = fopen(file, "r")) == NULL) {
 		fprintf(stderr, "%s: %s\n", file, strerror(errno));

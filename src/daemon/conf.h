@@ -15,6 +15,7 @@ struct conf {
 	struct addr   local;
 	uint32_t      outer_mtu;
 	uint16_t      natt_port; /* 0: off */
+	int	      queue; /* NFQUEUE queue, -1: none */
 	char	      rules[PATH_MAX];
 	char	      keys[PATH_MAX]; /* "" when none */
 	char	      control[PATH_MAX];

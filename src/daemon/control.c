@@ -93,14 +93,14 @@ stats(void *arg)
 	    "esp-rx %llu\nesp-tx %llu\ntun-rx %llu\ntun-tx %llu\n"
 	    "filtered-in %llu\nfiltered-out %llu\nno-sa %llu\n"
 	    "no-policy %llu\nno-out-sa %llu\nbad %llu\ntoo-big %llu\n"
-	    "non-esp %llu\nerrors %llu\n",
+	    "non-esp %llu\nerrors %llu\nfiltered-cleartext %llu\n",
 	    (unsigned long long)s->rx, (unsigned long long)s->tx,
 	    (unsigned long long)s->tun_rx, (unsigned long long)s->tun_tx,
 	    (unsigned long long)s->fw_in, (unsigned long long)s->fw_out,
 	    (unsigned long long)s->no_sa, (unsigned long long)s->no_policy,
 	    (unsigned long long)s->no_out_sa, (unsigned long long)s->bad,
 	    (unsigned long long)s->too_big, (unsigned long long)s->nonesp,
-	    (unsigned long long)s->errors);
+	    (unsigned long long)s->errors, (unsigned long long)s->fw_clear);
 }
 
 static int

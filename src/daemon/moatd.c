@@ -93,7 +93,8 @@ bring_up(struct moatd *d, struct esp_op *ops, size_t nops)
 {
 	struct esp_dp_conf dc = { .local = d->conf.local,
 		.natt_port = d->conf.natt_port,
-		.outer_mtu = d->conf.outer_mtu };
+		.outer_mtu = d->conf.outer_mtu,
+		.queue = d->conf.queue };
 
 	snprintf(dc.tun, sizeof(dc.tun), "%s", d->conf.tunnel);
 	if ((d->sadb = esp_sadb_new()) == NULL ||

@@ -48,6 +48,7 @@ struct esp_dp {
 	struct esp_sadb	    *sadb;
 	struct fw_evaluator *fw;
 	struct nl	    *nl;
+	struct dp_nfq	    *nfq;
 	struct dp_rtcache    rt;
 	struct esp_dp_stats  st;
 	esp_event_cb	    *on_event;
@@ -145,10 +146,14 @@ esp_dp_new(const struct esp_dp_conf *conf, int tunfd, struct esp_sadb *sadb,
 		    strerror(errno));
 		goto fail;
 	}
+	if (conf->queue >= 0 &&
+	    (dp->nfq = dp_nfq_open((uint16_t)conf->queue)) == NULL)
+		goto fail;
 	if ((dp->ep = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
 	    (dp->wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1 ||
 	    watch(dp->ep, dp->tun) == -1 || watch(dp->ep, dp->raw) == -1 ||
 	    (dp->udp != -1 && watch(dp->ep, dp->udp) == -1) ||
+	    (dp->nfq != NULL && watch(dp->ep, dp_nfq_fd(dp->nfq)) == -1) ||
 	    watch(dp->ep, dp->wake) == -1) {
 		log_error("data plane: %s", strerror(errno));
 		goto fail;
@@ -626,6 +631,10 @@ loop(void *arg)
 				read_tun(dp);
 			else if (ev[i].data.fd == dp->wake)
 				run_call(dp);
+			else if (dp->nfq != NULL &&
+			    ev[i].data.fd == dp_nfq_fd(dp->nfq))
+				dp_nfq_read(dp->nfq, dp->fw, dp->now,
+				    &dp->st.fw_clear);
 			else
 				read_sock(dp, ev[i].data.fd);
 		}
@@ -699,6 +708,7 @@ esp_dp_free(struct esp_dp *dp)
 	if (dp->wake != -1)
 		close(dp->wake);
 	nl_close(dp->nl);
+	dp_nfq_close(dp->nfq);
 	pthread_mutex_destroy(&dp->lock);
 	pthread_cond_destroy(&dp->cond);
 	free(dp->in);

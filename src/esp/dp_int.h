@@ -29,4 +29,14 @@ struct dp_rtcache {
 int dp_route(struct dp_rtcache *, struct nl *, const struct addr *,
     uint64_t now, struct dp_route *);
 
+/* nfq.c: cleartext packets that the kernel queues to the filter. */
+struct dp_nfq;
+struct fw_evaluator;
+
+struct dp_nfq *dp_nfq_open(uint16_t queue);
+void	       dp_nfq_close(struct dp_nfq *);
+int	       dp_nfq_fd(const struct dp_nfq *);
+void dp_nfq_read(struct dp_nfq *, struct fw_evaluator *, uint64_t now,
+    uint64_t *dropped);
+
 #endif

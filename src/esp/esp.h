@@ -293,6 +293,7 @@ struct esp_dp_conf {
 	struct addr local; /* the tunnel endpoint the sockets bind to */
 	uint16_t    natt_port; /* UDP encapsulation; 0: none */
 	uint32_t    outer_mtu; /* the path MTU towards the peers */
+	int	    queue; /* NFQUEUE queue of cleartext traffic, or -1 */
 };
 
 struct esp_dp_stats {
@@ -306,6 +307,7 @@ struct esp_dp_stats {
 	uint64_t too_big; /* DF set and over the MTU: ICMP sent back */
 	uint64_t nonesp; /* UDP: IKE (non-ESP marker) and keepalives */
 	uint64_t errors; /* sends and writes that failed */
+	uint64_t fw_clear; /* queued cleartext packets the filter dropped */
 };
 
 int  esp_tun_open(const char *name, uint32_t mtu);
