@@ -10,6 +10,7 @@ static const struct ctl_verb verbs[] = {
 	{ "fw", "packet filter rulesets: check, save, eval, trace, iptables",
 	    ctl_fw },
 	{ "help", "show this help", ctl_help },
+	{ "setkey", "setkey(8) files for moatd's SAD and SPD", ctl_setkey },
 	{ "version", "print the version", ctl_version },
 };
 
