@@ -104,8 +104,7 @@ run_file(const char *path, bool parse_only)
 	}
 	if (mf == NULL)
 		mf = fopen("/dev/null", "r"); /* an empty file */
-	if (mf == NULL ||
-	    esp_setkey_parse(mf, name, &ops, &nops, stderr) == -1)
+	if (mf == NULL || esp_setkey_parse(mf, name, &ops, &nops, stderr) == -1)
 		goto out;
 	if (parse_only) {
 		for (i = 0; i < nops; i++)
@@ -154,8 +153,7 @@ ctl_setkey(int argc, char **argv)
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
 			return usage(stdout, 0);
 		if (a[0] != '-' || a[1] == '\0') {
-			fprintf(stderr, "moatctl setkey: unexpected '%s'\n",
-			    a);
+			fprintf(stderr, "moatctl setkey: unexpected '%s'\n", a);
 			return usage(stderr, 2);
 		}
 		for (a++; *a != '\0'; a++) {
@@ -166,8 +164,9 @@ ctl_setkey(int argc, char **argv)
 				else if (i + 1 < argc)
 					file = argv[++i];
 				else {
-					fprintf(stderr, "moatctl setkey: -f "
-							"needs a file\n");
+					fprintf(stderr,
+					    "moatctl setkey: -f "
+					    "needs a file\n");
 					return usage(stderr, 2);
 				}
 				a += strlen(a) - 1;
@@ -196,8 +195,9 @@ ctl_setkey(int argc, char **argv)
 		}
 	}
 	if ((file != NULL) + c + D + F != 1) {
-		fprintf(stderr, "moatctl setkey: give one of -f FILE, -c, -D "
-				"and -F\n");
+		fprintf(stderr,
+		    "moatctl setkey: give one of -f FILE, -c, -D "
+		    "and -F\n");
 		return usage(stderr, 2);
 	}
 	if (P && !D && !F) {

@@ -50,7 +50,7 @@
 /* The kernel's priority constants, moved to moat's scale. */
 #define PRIO_HIGH (-1073741824L)
 #define PRIO_LOW 1073741824L
-#define PRIO_PLUS_MAX 0x40000000L  /* "prio B + N" */
+#define PRIO_PLUS_MAX 0x40000000L /* "prio B + N" */
 #define PRIO_MINUS_MAX 0x3fffffffL /* "prio B - N" */
 
 enum tok { T_EOF, T_WORD, T_STR, T_SEMI, T_ERR };
@@ -149,8 +149,9 @@ lex_read(struct lex *lx)
 				if (c == '\n')
 					ungetc(c, lx->f);
 				perr(lx, lx->tline,
-				    c == '\0' ? "a NUL byte in a quoted string" :
-						"unterminated quoted string");
+				    c == '\0' ?
+					"a NUL byte in a quoted string" :
+					"unterminated quoted string");
 				return T_ERR;
 			}
 			if (lx->len < TOK_MAX)
@@ -160,8 +161,8 @@ lex_read(struct lex *lx)
 		}
 		lx->buf[lx->len] = '\0';
 		if (toolong) {
-			perr(lx, lx->tline, "quoted string longer than %d bytes",
-			    TOK_MAX);
+			perr(lx, lx->tline,
+			    "quoted string longer than %d bytes", TOK_MAX);
 			return T_ERR;
 		}
 		return T_STR;
@@ -376,8 +377,8 @@ struct extdef {
 
 static const struct extdef exts[] = {
 	{ "-m", X_MODE, 0, 0, NULL },
-	{ "-r", X_NUM32, offsetof(struct esp_sa_params, replay),
-	    ESP_REPLAY_MAX, NULL },
+	{ "-r", X_NUM32, offsetof(struct esp_sa_params, replay), ESP_REPLAY_MAX,
+	    NULL },
 	{ "-u", X_NUM32, offsetof(struct esp_sa_params, reqid), UINT32_MAX,
 	    NULL },
 	{ "-f", X_FLAG, 0, 0, NULL },
@@ -542,8 +543,8 @@ p_spi_value(struct lex *lx, uint32_t *spi)
 	if ((w = need_word(lx, "an SPI")) == NULL)
 		return -1;
 	if (w[0] == '0' && (w[1] == 'x' || w[1] == 'X')) {
-		for (i = 2; w[i] != '\0' && hexval(w[i]) >= 0 && v <= 0xffffffff;
-		    i++)
+		for (i = 2;
+		     w[i] != '\0' && hexval(w[i]) >= 0 && v <= 0xffffffff; i++)
 			v = v * 16 + (uint64_t)hexval(w[i]);
 		if (i == 2 || w[i] != '\0')
 			v = UINT64_MAX;
@@ -599,15 +600,15 @@ split_port(struct lex *lx, const char *w, const char *what, char *host,
 	memcpy(host, w, hl);
 	host[hl] = '\0';
 	if (memchr(host, ':', hl) != NULL)
-		return perr(lx, lx->tline,
-		    "%s '%s': IPv6 is not supported yet", what,
-		    q(b, sizeof(b), w));
+		return perr(lx, lx->tline, "%s '%s': IPv6 is not supported yet",
+		    what, q(b, sizeof(b), w));
 	if (br == NULL)
 		return 0;
 	pl = strlen(br + 1);
 	if (pl < 2 || br[pl] != ']' || pl - 1 >= sizeof(pb))
-		return perr(lx, lx->tline, "%s '%s': a port is [NUMBER] or [any]",
-		    what, q(b, sizeof(b), w));
+		return perr(lx, lx->tline,
+		    "%s '%s': a port is [NUMBER] or [any]", what,
+		    q(b, sizeof(b), w));
 	memcpy(pb, br + 1, pl - 1);
 	pb[pl - 1] = '\0';
 	if (strcmp(pb, "any") == 0)
@@ -629,8 +630,8 @@ host_addr(struct lex *lx, const char *what, const char *w, const char *host,
 	char b[80];
 
 	if (strchr(host, '/') != NULL)
-		return perr(lx, lx->tline,
-		    "%s '%s': a host, not a prefix", what, q(b, sizeof(b), w));
+		return perr(lx, lx->tline, "%s '%s': a host, not a prefix",
+		    what, q(b, sizeof(b), w));
 	if (addr_pton(AF_INET, host, a) == -1)
 		return perr(lx, lx->tline,
 		    "%s '%s': not an IPv4 address (names are not resolved)",
@@ -694,8 +695,8 @@ is_aead(enum esp_enc e)
 
 /* A key: "quoted" or 0xHEX, at most ESP_KEY_MAX bytes. */
 static int
-p_key(struct lex *lx, const char *opt, const char *alg, uint8_t *key,
-    size_t *len)
+p_key(
+    struct lex *lx, const char *opt, const char *alg, uint8_t *key, size_t *len)
 {
 	const char *w;
 	size_t	    i, n;
@@ -712,8 +713,9 @@ p_key(struct lex *lx, const char *opt, const char *alg, uint8_t *key,
 	}
 	if (tok(lx) != T_WORD || lx->buf[0] != '0' ||
 	    (lx->buf[1] != 'x' && lx->buf[1] != 'X'))
-		return unexpected(lx, "a key (0x and hex digits, or a quoted "
-				      "string)");
+		return unexpected(lx,
+		    "a key (0x and hex digits, or a quoted "
+		    "string)");
 	w = lx->buf + 2;
 	n = strlen(w);
 	if (n == 0 || strspn(w, "0123456789abcdefABCDEF") != n)
@@ -743,9 +745,9 @@ keylen_err(struct lex *lx, unsigned int line, const char *opt,
 	bits[0] = '\0';
 	for (i = 0; i < 3 && a->keybits[i] != 0; i++)
 		n += (size_t)snprintf(bits + n, sizeof(bits) - n, "%s%u",
-		    i == 0 ? "" : (i + 1 < 3 && a->keybits[i + 1] != 0) ?
-				  ", " :
-				  " or ",
+		    i == 0				      ? "" :
+			(i + 1 < 3 && a->keybits[i + 1] != 0) ? ", " :
+								" or ",
 		    a->keybits[i]);
 	return perr(lx, line,
 	    "%s %s: a key of %zu bytes (%zu bits) does not fit; it takes %s "
@@ -786,8 +788,8 @@ p_ext(struct lex *lx, const struct extdef *x, struct esp_sa_params *sa,
 		if (fwords[i].no != NULL)
 			return perr(lx, lx->tline, "%s", fwords[i].no);
 		if (*fseen & 1u << i)
-			return perr(lx, lx->tline, "-f %s given twice",
-			    fwords[i].name);
+			return perr(
+			    lx, lx->tline, "-f %s given twice", fwords[i].name);
 		*fseen |= 1u << i;
 		if (fwords[i].esn)
 			sa->esn = true;
@@ -855,7 +857,9 @@ p_algs(struct lex *lx, struct esp_sa_params *sa)
 	} else {
 		if (p_key(lx, "-E", e->name, sa->ekey, &sa->ekeylen) == -1)
 			return -1;
-		if (!esp_enc_keylen_ok(sa->enc, sa->ekeylen))
+		/* Not left to esp_enc_keylen_ok: its table ends in zeros. */
+		if (sa->ekeylen == 0 ||
+		    !esp_enc_keylen_ok(sa->enc, sa->ekeylen))
 			return keylen_err(lx, line, "-E", e, sa->ekeylen);
 	}
 	if (!is_word(lx, "-A")) {
@@ -890,7 +894,7 @@ p_algs(struct lex *lx, struct esp_sa_params *sa)
 	sa->auth = (enum esp_auth)a->auth;
 	if (p_key(lx, "-A", a->name, sa->akey, &sa->akeylen) == -1)
 		return -1;
-	if (!esp_auth_keylen_ok(sa->auth, sa->akeylen))
+	if (sa->akeylen == 0 || !esp_auth_keylen_ok(sa->auth, sa->akeylen))
 		return keylen_err(lx, line, "-A", a, sa->akeylen);
 	return 0;
 }
@@ -898,12 +902,12 @@ p_algs(struct lex *lx, struct esp_sa_params *sa)
 static int
 p_add(struct lex *lx, const struct opdef *d, struct esp_op *op)
 {
-	struct esp_sa_params   *sa = &op->sa;
-	const struct protodef  *pr;
-	const struct extdef    *x;
-	unsigned int		seen = 0, fseen = 0;
-	long			sport, dport;
-	size_t			i;
+	struct esp_sa_params  *sa = &op->sa;
+	const struct protodef *pr;
+	const struct extdef   *x;
+	unsigned int	       seen = 0, fseen = 0;
+	long		       sport, dport;
+	size_t		       i;
 
 	(void)d;
 	sa->mode = ESP_MODE_ANY;
@@ -984,7 +988,8 @@ p_deleteall(struct lex *lx, const struct opdef *d, struct esp_op *op)
 	if (p_flags46(lx) == -1 ||
 	    p_sa_addr(lx, "source", &op->sa.src, &sport) == -1 ||
 	    p_sa_addr(lx, "destination", &op->sa.dst, &dport) == -1 ||
-	    no_ports(lx, sport, dport, "deleteall takes no ports") == -1 ||
+	    no_ports(lx, sport, dport,
+		"SAs are named by their addresses; no ports") == -1 ||
 	    p_proto(lx) == NULL)
 		return -1;
 	return need_semi(lx);
@@ -1081,7 +1086,8 @@ p_prio(struct lex *lx, int32_t *prio)
 	else
 		based = false;
 	if (based) {
-		if (tok(lx) != T_WORD || (lx->buf[0] != '+' && lx->buf[0] != '-')) {
+		if (tok(lx) != T_WORD ||
+		    (lx->buf[0] != '+' && lx->buf[0] != '-')) {
 			*prio = (int32_t)base;
 			return 0;
 		}
@@ -1141,13 +1147,14 @@ p_request(struct lex *lx, struct esp_spd_params *sp)
 		    "request '%s': too many '/' (esp/MODE/SRC-DST/LEVEL)",
 		    q(b, sizeof(b), t));
 	if (strcmp(f[0], "ah") == 0)
-		return perr(lx, lx->tline, "AH is not supported (moat does ESP "
-					   "only)");
+		return perr(lx, lx->tline,
+		    "AH is not supported (moat does ESP "
+		    "only)");
 	if (strcmp(f[0], "ipcomp") == 0)
 		return perr(lx, lx->tline, "IPComp is not supported");
 	if (strcmp(f[0], "esp") != 0)
-		return perr(lx, lx->tline,
-		    "request '%s': the protocol is esp", q(b, sizeof(b), t));
+		return perr(lx, lx->tline, "request '%s': the protocol is esp",
+		    q(b, sizeof(b), t));
 	if (nf < 2 || f[1][0] == '\0')
 		return perr(lx, lx->tline,
 		    "request '%s': esp needs a mode (transport or tunnel)",
@@ -1211,7 +1218,7 @@ p_request(struct lex *lx, struct esp_spd_params *sp)
 			sp->reqid = (uint32_t)v;
 		}
 	}
-	if (tok(lx) == T_WORD)
+	if (tok(lx) == T_WORD && op_byname(lx->buf) == NULL)
 		return perr(lx, lx->tline,
 		    "only one IPsec request (one ESP SA) per policy");
 	return 0;
@@ -1230,7 +1237,8 @@ p_policy(struct lex *lx, struct esp_spd_params *sp, bool del)
 	if (is_word(lx, "-ctx"))
 		return perr(lx, lx->tline,
 		    "security contexts (-ctx) are not supported");
-	if (tok(lx) == T_WORD && lx->buf[0] != '-')
+	if (tok(lx) == T_WORD && lx->buf[0] != '-' &&
+	    INDEX_OF(actions, lx->buf) < 0)
 		return perr(lx, lx->tline,
 		    "'%s' after the upper-layer protocol: ICMP types and GRE "
 		    "keys are not supported",
@@ -1241,8 +1249,8 @@ p_policy(struct lex *lx, struct esp_spd_params *sp, bool del)
 	if ((w = need_word(lx, "a direction (in, out or fwd)")) == NULL)
 		return -1;
 	if ((i = INDEX_OF(dirs, w)) < 0)
-		return perr(lx, lx->tline,
-		    "direction '%s': in, out or fwd", q(b, sizeof(b), w));
+		return perr(lx, lx->tline, "direction '%s': in, out or fwd",
+		    q(b, sizeof(b), w));
 	sp->dir = (enum esp_dir)i;
 	if (del && tok(lx) == T_SEMI)
 		return 0;
@@ -1259,12 +1267,12 @@ p_policy(struct lex *lx, struct esp_spd_params *sp, bool del)
 			"");
 	sp->action = (enum esp_action)i;
 	if (sp->action != ESP_ACT_PROTECT) {
-		if (tok(lx) == T_WORD)
-			return perr(lx, lx->tline,
-			    "%s takes no IPsec request", actions[i]);
+		if (tok(lx) == T_WORD && op_byname(lx->buf) == NULL)
+			return perr(lx, lx->tline, "%s takes no IPsec request",
+			    actions[i]);
 		return 0;
 	}
-	if (tok(lx) != T_WORD)
+	if (tok(lx) != T_WORD || op_byname(lx->buf) != NULL)
 		return unexpected(lx, "an IPsec request after ipsec");
 	return p_request(lx, sp);
 }
@@ -1291,7 +1299,7 @@ p_spd(struct lex *lx, const struct opdef *d, struct esp_op *op)
 		return -1;
 	if (del) {
 		/* spddelete names a policy by its selectors and direction. */
-		enum esp_dir dir = sp->dir;
+		enum esp_dir   dir = sp->dir;
 		struct esp_sel sel = sp->sel;
 
 		memset(sp, 0, sizeof(*sp));
@@ -1356,7 +1364,7 @@ int
 esp_setkey_parse(
     FILE *f, const char *file, struct esp_op **opsp, size_t *nops, FILE *err)
 {
-	struct lex	    lx = { .f = f, .file = file, .err = err, .line = 1 };
+	struct lex lx = { .f = f, .file = file, .err = err, .line = 1 };
 	const struct opdef *d;
 	struct esp_op	   *v = NULL, op;
 	size_t		    n = 0, cap = 0;
@@ -1474,8 +1482,8 @@ print_add(const struct esp_sa_params *sa, FILE *f)
 				fputs(" -f esn", f);
 			break;
 		case X_NUM32:
-			memcpy(&v32, (const char *)sa + exts[i].off,
-			    sizeof(v32));
+			memcpy(
+			    &v32, (const char *)sa + exts[i].off, sizeof(v32));
 			if (v32 != 0)
 				fprintf(f, " %s %" PRIu32, exts[i].name, v32);
 			break;
@@ -1564,7 +1572,8 @@ print_spd(const struct esp_op *op, FILE *f)
 	if (sp->action != ESP_ACT_PROTECT)
 		return;
 	if (sp->mode == ESP_MODE_TUNNEL)
-		fprintf(f, " esp/tunnel/%s-%s/", addr_ntop(&sp->tsrc, s, sizeof(s)),
+		fprintf(f, " esp/tunnel/%s-%s/",
+		    addr_ntop(&sp->tsrc, s, sizeof(s)),
 		    addr_ntop(&sp->tdst, d, sizeof(d)));
 	else
 		fputs(" esp/transport//", f);
