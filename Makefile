@@ -102,6 +102,7 @@ SEEDS_fuzz_import  = tests/golden/import
 SEEDS_fuzz_classify = tests/golden/restore tests/golden/modules \
 		     tests/golden/check examples
 SEEDS_fuzz_ipassmt = tests/golden/check
+SEEDS_fuzz_setkey = tests/golden/setkey
 define fuzz_one
 	@mkdir -p $(F)/corpus/$(1) tests/fuzz/seeds/$(1)
 	@echo "fuzz: $(1) for $(FUZZ_TIME)s"
