@@ -11,6 +11,7 @@ static const struct ctl_verb verbs[] = {
 	    ctl_fw },
 	{ "help", "show this help", ctl_help },
 	{ "setkey", "setkey(8) files for moatd's SAD and SPD", ctl_setkey },
+	{ "stats", "moatd's data plane counters", ctl_stats },
 	{ "version", "print the version", ctl_version },
 };
 

@@ -25,11 +25,12 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: moatd [-nsv] [-f FILE]\n"
+	    "usage: moatd [-nsv] [-f FILE] [-S SOCKET]\n"
 	    "  -f FILE  the configuration (moat.conf(5)), default "
 	    "/etc/moat/moat.conf\n"
 	    "  -n       check the configuration, the ruleset and the keys, "
 	    "then exit\n"
+	    "  -S PATH  the control socket, instead of the configuration's\n"
 	    "  -s       log to syslog instead of standard error\n"
 	    "  -v       log debug messages too\n");
 }
@@ -139,17 +140,21 @@ main(int argc, char **argv)
 	struct esp_op *ops = NULL;
 	size_t	       nops = 0;
 	sigset_t       mask;
+	const char    *sock = NULL;
 	bool	       check = false;
 	int	       ch, rc = 1;
 
 	d.conf_file = "/etc/moat/moat.conf";
-	while ((ch = getopt(argc, argv, "f:hnsv")) != -1) {
+	while ((ch = getopt(argc, argv, "f:hnS:sv")) != -1) {
 		switch (ch) {
 		case 'f':
 			d.conf_file = optarg;
 			break;
 		case 'n':
 			check = true;
+			break;
+		case 'S':
+			sock = optarg;
 			break;
 		case 's':
 			dest = LOG_TO_SYSLOG;
@@ -172,8 +177,15 @@ main(int argc, char **argv)
 		return 2;
 	}
 	log_init("moatd", dest, level);
-	if (conf_load(d.conf_file, &d.conf) == -1 || load_rules(&d) == -1 ||
-	    load_keys(&d, &ops, &nops) == -1)
+	if (conf_load(d.conf_file, &d.conf) == -1)
+		goto out;
+	if (sock != NULL &&
+	    snprintf(d.conf.control, sizeof(d.conf.control), "%s", sock) >=
+		(int)sizeof(d.conf.control)) {
+		log_error("-S '%s': path too long", sock);
+		goto out;
+	}
+	if (load_rules(&d) == -1 || load_keys(&d, &ops, &nops) == -1)
 		goto out;
 	if (check) {
 		printf("%s: configuration OK (%zu key operations)\n",

@@ -68,12 +68,11 @@ keylen_ok(const struct esp_algdef *a, size_t len)
 
 	if (a == NULL)
 		return len == 0;
-	for (i = 0; i < 3; i++) {
+	if (a->keybits[0] == 0) /* null: no key */
+		return len == 0;
+	for (i = 0; i < 3 && a->keybits[i] != 0; i++)
 		if (a->keybits[i] == len * 8)
 			return true;
-		if (a->keybits[i] == 0)
-			break;
-	}
 	return false;
 }
 

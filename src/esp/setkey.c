@@ -873,7 +873,7 @@ p_algs(struct lex *lx, struct esp_sa_params *sa)
 	adv(lx);
 	if ((w = need_word(lx, "an authentication algorithm")) == NULL)
 		return -1;
-	snprintf(name, sizeof(name), "%s", w);
+	snprintf(name, sizeof(name), "%.*s", (int)sizeof(name) - 1, w);
 	line = lx->tline;
 	if (is_aead(sa->enc))
 		return perr(lx, line,
