@@ -40,16 +40,48 @@ check_usage "moatctl: --dns 'ns1': not an IPv4 address" \
 err=$("$MOATD" extra 2>&1); is $? 2 "moatd refuses an extra argument"
 echo "$err" | grep -q "unexpected argument 'extra'"; ok $? "... naming it"
 
-log=$(mktemp)
-trap 'rm -f "$log"; [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null' EXIT
-"$MOATD" 2>"$log" &
-pid=$!
-i=0
-while ! grep -q started "$log" && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done
-grep -q "moatd: started, pid $pid" "$log"; ok $? "moatd starts and says so"
-kill -TERM "$pid"
-wait "$pid"; is $? 0 "moatd exits 0 on SIGTERM"
-pid=
-grep -q "moatd: Terminated received, stopping" "$log"; ok $? "and logs why"
+# moatd -n: the configuration, the ruleset and the keys are read whole
+# and checked; nothing is touched.
+out=$("$MOATD" -n -f "$MOAT_SRC/examples/gateway-static.conf" 2>&1)
+is "$?" 0 "moatd -n accepts examples/gateway-static.conf"
+is "$out" "$MOAT_SRC/examples/gateway-static.conf: configuration OK (7 key operations)" \
+    "... and counts its key operations"
+out=$("$MOATD" -n -f "$MOAT_SRC/tests/netns/esp/peer.conf" 2>&1)
+is "$?" 0 "moatd -n accepts the test peer's configuration"
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cat >"$tmp/bad.conf" <<EOF
+tunnel moat0
+local 198.51.100.300
+mtu 100
+route 10.0.2.1/24
+tunnel moat1
+frobnicate yes
+rules
+EOF
+err=$("$MOATD" -n -f "$tmp/bad.conf" 2>&1); rc=$?
+is "$rc" 1 "a bad configuration exits 1"
+is "$err" "$tmp/bad.conf:2: 'local 198.51.100.300': not an IPv4 address
+$tmp/bad.conf:3: 'mtu 100': not a number in range
+$tmp/bad.conf:4: 'route 10.0.2.1/24': host bits set beyond the prefix length
+$tmp/bad.conf:5: 'tunnel moat1': given twice
+$tmp/bad.conf:6: 'frobnicate yes': unknown keyword
+$tmp/bad.conf:7: 'rules': needs a value
+$tmp/bad.conf: 'local' is missing
+$tmp/bad.conf: 'rules' is missing" "... naming every bad line and what is missing"
+
+printf 'tunnel moat0\nlocal 198.51.100.1\nrules bad.rules\nkeys bad.keys\n' \
+    >"$tmp/r.conf"
+printf '*filter\n-A INPUT -s 0.0.0.0/ -j ACCEPT\nCOMMIT\n' >"$tmp/bad.rules"
+err=$("$MOATD" -n -f "$tmp/r.conf" 2>&1); is $? 1 "a bad ruleset exits 1"
+echo "$err" | grep -q "^$tmp/bad.rules:2: error: "; ok $? "... naming its line"
+cp "$MOAT_SRC/examples/gateway.rules" "$tmp/bad.rules"
+printf 'add 198.51.100.1 198.51.100.2 esp 0x1000 -E aes-gcm-16 0x00;\n' \
+    >"$tmp/bad.keys"
+err=$("$MOATD" -n -f "$tmp/r.conf" 2>&1); is $? 1 "a bad key file exits 1"
+echo "$err" | grep -q "^$tmp/bad.keys:1: "; ok $? "... naming its line"
+err=$("$MOATD" -n -f "$tmp/none.conf" 2>&1); is $? 1 "a missing file exits 1"
+is "$err" "$tmp/none.conf: No such file or directory" "... and says so"
 
 done_testing
