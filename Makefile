@@ -143,10 +143,20 @@ define bench_one
 
 endef
 
-bench: $(BENCHES:%=$(B)/bench/%)
+# Scripts under bench/ run after the programs, with the plain binaries of
+# $(B) (bench/esp-tunnel: moatd against strongSwan in namespaces, as root).
+BENCH_SCRIPTS = bench/esp-tunnel
+define bench_script
+	@echo "bench: $(1)"
+	@MOAT_BIN=$(B) $(1)
+
+endef
+
+bench: $(BENCHES:%=$(B)/bench/%) $(if $(BENCH_SCRIPTS),$(B)/moatd $(B)/moatctl)
 	@test -n "$(BENCHES)" || { echo "make bench: no bench programs" >&2; \
 	    exit 1; }
 	$(foreach b,$(BENCHES),$(call bench_one,$(b)))
+	$(foreach s,$(BENCH_SCRIPTS),$(call bench_script,$(s)))
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
