@@ -82,15 +82,20 @@ bucket(const struct esp_sadb *db, uint32_t spi)
 	    (SPI_BUCKETS - 1)];
 }
 
+/* The list of every SA stays newest first: an added SA goes to the head,
+ * one that a failed list had deleted back to where it was. */
 static void
 sa_link(struct esp_sadb *db, struct esp_sa *sa)
 {
-	struct esp_sa **b = bucket(db, sa->p.spi);
+	struct esp_sa **b = bucket(db, sa->p.spi), **pp;
 
 	sa->hnext = *b;
 	*b = sa;
-	sa->next = db->all;
-	db->all = sa;
+	for (pp = &db->all; *pp != NULL && (*pp)->order > sa->order;
+	    pp = &(*pp)->next)
+		;
+	sa->next = *pp;
+	*pp = sa;
 	db->nsa++;
 	db->gen++;
 }
