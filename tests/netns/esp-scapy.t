@@ -38,7 +38,7 @@ ok $? "the gateway's moatd answers on its socket"
 GPID=$!
 
 TAB=$(printf '\t')
-ip netns exec $NS_PEER timeout 120 "$PY" "$E/scapy_peer.py" \
+ip netns exec $NS_PEER timeout 90 "$PY" "$E/scapy_peer.py" \
     --moatctl "$MOATCTL" --sock $GS --lana $NS_LANA >$T/checks 2>$T/py.err
 r=$?
 while IFS=$TAB read -r tag got want desc; do
