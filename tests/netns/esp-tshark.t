@@ -45,7 +45,7 @@ while IFS='|' read -r name ealg elen aalg alen tenc tauth <&3; do
 		k=$((k + 1))
 		so=$(printf 0x%08x $((0x10000100 + k)))
 		si=$(printf 0x%08x $((0x20000100 + k)))
-		eo=$(hex $elen) ei=$(hex $elen) ao= ai=
+		eo=$(hex $elen) ei=$(hex $elen) ao='' ai=''
 		if [ -n "$aalg" ]; then ao=$(hex $alen) ai=$(hex $alen); fi
 		sa() { # SRC DST SPI EKEY AKEY
 			if [ $encap = esp ]; then
