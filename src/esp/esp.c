@@ -26,7 +26,6 @@
 static const char *const errs[] = {
 	[ESP_OK] = "ok",
 	[ESP_E_SHORT] = "too short",
-	[ESP_E_NOSA] = "no SA for its SPI",
 	[ESP_E_REPLAY] = "replayed or older than the window",
 	[ESP_E_ICV] = "integrity check failed",
 	[ESP_E_PAD] = "malformed padding or trailer",
@@ -146,6 +145,7 @@ esp_sa_new(const struct esp_sa_params *p, uint64_t now)
 {
 	struct esp_sa *sa;
 	size_t	       klen;
+	bool	       aead;
 	int	       rc = -1;
 
 	if ((sa = calloc(1, sizeof(*sa))) == NULL) {
@@ -154,6 +154,19 @@ esp_sa_new(const struct esp_sa_params *p, uint64_t now)
 	}
 	sa->p = *p;
 	sa->added_ms = now;
+	/* setkey checks these too, IKE will not; an HMAC takes a key of
+	 * any length (RFC 2104), so only its presence is checked here. */
+	aead = p->enc == ESP_ENC_AES_GCM_16 ||
+	    p->enc == ESP_ENC_CHACHA20_POLY1305;
+	if (p->enc == ESP_ENC_NONE || aead != (p->auth == ESP_AUTH_NONE) ||
+	    !esp_enc_keylen_ok(p->enc, p->ekeylen) ||
+	    (!aead && (p->akeylen == 0 || p->akeylen > ESP_KEY_MAX))) {
+		log_error("SA 0x%08x: no such transform as %s/%s with these "
+		    "key lengths",
+		    p->spi, esp_enc_name(p->enc), esp_auth_name(p->auth));
+		esp_sa_free(sa);
+		return NULL;
+	}
 	switch (p->enc) {
 	case ESP_ENC_AES_GCM_16:
 	case ESP_ENC_CHACHA20_POLY1305:
@@ -221,13 +234,17 @@ esp_sa_stats(const struct esp_sa *sa)
 size_t
 esp_sa_memory(const struct esp_sa *sa)
 {
-	/* The SA, its window, and what OpenSSL holds per context (its
-	 * EVP_CIPHER_CTX plus the cipher's key schedule, measured with
-	 * CRYPTO_get_mem_functions in bench/esp). */
-	size_t ctxs = (sa->c_out != NULL) + (sa->c_in != NULL) +
-	    (sa->ivgen != NULL) + (sa->h_out != NULL) + (sa->h_in != NULL);
+	/* What OpenSSL 3.0 holds per keyed context, as bench/esp measures
+	 * it through CRYPTO_set_mem_functions. */
+	static const size_t cipher[] = { [ESP_ENC_AES_GCM_16] = 1144,
+		[ESP_ENC_CHACHA20_POLY1305] = 1032, [ESP_ENC_AES_CBC] = 632 };
+	static const size_t mac[] = { [ESP_AUTH_HMAC_SHA1_96] = 732,
+		[ESP_AUTH_HMAC_SHA256_128] = 792,
+		[ESP_AUTH_HMAC_SHA512_256] = 1136 };
+	size_t n = sizeof(*sa) + sa->rp.nblocks * sizeof(uint64_t);
 
-	return sizeof(*sa) + sa->rp.nblocks * sizeof(uint64_t) + ctxs * 1024;
+	n += 2 * cipher[sa->p.enc] + 2 * mac[sa->p.auth];
+	return sa->ivgen != NULL ? n + 632 : n; /* AES-ECB for CBC's IVs */
 }
 
 static void
@@ -323,10 +340,9 @@ over_hard(struct esp_sa *sa)
 static void
 count(struct esp_sa *sa, size_t len, uint64_t now)
 {
-	sa->st.packets++;
-	sa->st.bytes += len;
-	if (sa->used_ms == 0)
+	if (sa->st.packets++ == 0)
 		sa->used_ms = now;
+	sa->st.bytes += len;
 }
 
 enum esp_err

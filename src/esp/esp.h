@@ -242,7 +242,6 @@ size_t			    esp_sa_memory(const struct esp_sa *);
 enum esp_err {
 	ESP_OK,
 	ESP_E_SHORT, /* not even an ESP header, or no room to seal */
-	ESP_E_NOSA,
 	ESP_E_REPLAY,
 	ESP_E_ICV,
 	ESP_E_PAD,

@@ -20,7 +20,7 @@ struct esp_sa {
 	uint64_t	seq; /* outbound: the last number sent */
 	struct esp_replay   rp;
 	struct esp_sa_stats st;
-	uint64_t	    added_ms, used_ms; /* used_ms 0: no packet yet */
+	uint64_t	    added_ms, used_ms; /* used_ms: of the first packet */
 	bool		    soft_done, hard;
 	uint64_t	    order; /* when added: the newest wins */
 	struct esp_sa	   *hnext; /* the SPI hash chain */

@@ -437,14 +437,14 @@ esp_sadb_apply(struct esp_sadb *db, const struct esp_op *ops, size_t n,
 static bool
 past(uint64_t since, uint64_t secs, uint64_t now)
 {
-	return secs != 0 && since != 0 && now - since >= secs * 1000;
+	return secs != 0 && now - since >= secs * 1000;
 }
 
 static bool
 expired(const struct esp_sa *sa, const struct esp_lifetime *l, uint64_t now)
 {
 	return past(sa->added_ms, l->add_s, now) ||
-	    past(sa->used_ms, l->use_s, now) ||
+	    (sa->st.packets != 0 && past(sa->used_ms, l->use_s, now)) ||
 	    (l->bytes != 0 && sa->st.bytes >= l->bytes) ||
 	    (l->packets != 0 && sa->st.packets >= l->packets);
 }

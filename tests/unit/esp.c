@@ -1184,6 +1184,32 @@ padding(const struct cfg *c, uint64_t *x)
 	esp_sa_free(in);
 }
 
+/* esp_sa_new refuses what is no transform, whoever built the params. */
+static void
+bad_params(void)
+{
+	static const uint8_t k[64] = { 1 };
+	struct esp_sa_params p;
+	struct esp_sa	    *sa;
+
+	p = params(ESP_ENC_AES_GCM_16, ESP_AUTH_NONE, k, 30, NULL, 0, false);
+	ok(esp_sa_new(&p, 0) == NULL, "AES-GCM with a 26-byte key: refused");
+	p = params(ESP_ENC_AES_GCM_16, ESP_AUTH_HMAC_SHA256_128, k, 20, k, 32,
+	    false);
+	ok(esp_sa_new(&p, 0) == NULL, "an AEAD with an HMAC: refused");
+	p = params(ESP_ENC_AES_CBC, ESP_AUTH_NONE, k, 16, NULL, 0, false);
+	ok(esp_sa_new(&p, 0) == NULL, "AES-CBC without integrity: refused");
+	p = params(ESP_ENC_NONE, ESP_AUTH_NONE, NULL, 0, NULL, 0, false);
+	ok(esp_sa_new(&p, 0) == NULL, "no transform at all: refused");
+	p = params(ESP_ENC_AES_CBC, ESP_AUTH_HMAC_SHA1_96, k, 16, k, 20, false);
+	ok((sa = esp_sa_new(&p, 0)) != NULL &&
+		esp_sa_memory(sa) == sizeof(*sa) + sa->rp.nblocks * 8 +
+		    3 * 632 + 2 * 732,
+	    "AES-CBC/HMAC-SHA1: memory counts three cipher and two HMAC "
+	    "contexts");
+	esp_sa_free(sa);
+}
+
 int
 main(void)
 {
@@ -1212,6 +1238,7 @@ main(void)
 		short_buffers(&cfgs[i], &x);
 		padding(&cfgs[i], &x);
 	}
+	bad_params();
 	ok(esp_spi(hdr, 8, &spi) == 0 && spi == 0xdeadbeef &&
 		esp_spi(hdr, 7, &spi) == -1,
 	    "esp_spi reads the SPI of 8 bytes or more");

@@ -705,6 +705,24 @@ expiry(void)
 		esp_sa_count(db) == 0,
 	    "120 bytes and 2 packets: soft then hard in one pass, SA gone");
 	esp_sadb_free(db);
+
+	/* The clock's zero is a time like any other. */
+	db = esp_sadb_new();
+	ops[0] = sa_op(ESP_OP_ADD, 1, "198.51.100.1", "203.0.113.1", 0x4);
+	ops[0].sa.soft.add_s = 1;
+	ops[0].sa.hard.use_s = 2;
+	if (esp_sadb_apply(db, ops, 1, "t.conf", 0, stdout, stderr) != 0)
+		abort();
+	sa = lookup(db, 0x4, "203.0.113.1");
+	esp_seal(sa, buf, sizeof(buf), 10, 4, 0, &o, &olen);
+	ev.n = ev.soft = ev.hard = 0;
+	esp_sadb_expire(db, 1000, on_event, &ev);
+	ok(ev.soft == 1 && ev.hard == 0,
+	    "added at time 0: soft add lifetime at 1 s");
+	esp_sadb_expire(db, 2000, on_event, &ev);
+	ok(ev.hard == 1 && esp_sa_count(db) == 0,
+	    "first packet at time 0: hard use lifetime at 2 s");
+	esp_sadb_free(db);
 }
 
 /* ---- Randomized: esp_spd_lookup against a naive reference ------------ */
