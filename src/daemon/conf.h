@@ -6,8 +6,27 @@
 #include <net/if.h>
 
 #include "addr.h"
+#include "wire.h"
 
 #define CONF_MAXROUTES 64
+#define CONF_MAXCA 8
+#define CONF_MAXPROP 8
+#define CONF_MAXDNS 4
+#define CONF_MAXSPLIT 16
+#define CONF_MAXCLIENTS 256
+#define CONF_IDMAX 256
+#define CONF_PSKMAX 256
+
+/* Who may connect, and how they prove it (moat.conf's "client" lines). */
+enum conf_auth { CONF_AUTH_PSK, CONF_AUTH_CERT };
+
+struct conf_client {
+	char	       id[CONF_IDMAX]; /* as written; "*" any (CONF_AUTH_CERT) */
+	enum conf_auth auth;
+	uint8_t	       psk[CONF_PSKMAX];
+	size_t	       psklen;
+	unsigned int   line;
+};
 
 struct conf {
 	char	      tunnel[IFNAMSIZ];
@@ -21,6 +40,28 @@ struct conf {
 	char	      control[PATH_MAX];
 	struct prefix route[CONF_MAXROUTES];
 	int	      nroutes;
+
+	/* The IKEv2 gateway; ike is set by any of its keywords. */
+	bool		   ike;
+	char		   id[CONF_IDMAX]; /* ours, as written */
+	char		   cert[PATH_MAX], key[PATH_MAX]; /* "" when none */
+	char		   ca[CONF_MAXCA][PATH_MAX];
+	int		   nca;
+	struct ike_prop	   ike_prop[CONF_MAXPROP]; /* in preference order */
+	int		   nike_prop;
+	struct ike_prop	   esp_prop[CONF_MAXPROP];
+	int		   nesp_prop;
+	struct prefix	   pool; /* addr.af 0 when none */
+	struct addr	   dns[CONF_MAXDNS];
+	int		   ndns;
+	struct prefix	   split[CONF_MAXSPLIT];
+	int		   nsplit;
+	struct conf_client client[CONF_MAXCLIENTS];
+	int		   nclients;
+	uint32_t	   ike_lifetime; /* seconds until the IKE_SA is rekeyed */
+	uint32_t	   child_lifetime; /* seconds until a CHILD_SA is rekeyed */
+	uint32_t	   dpd; /* seconds of silence before a liveness check */
+	char		   keylog[PATH_MAX]; /* ikev2_decryption_table; "" none */
 };
 
 /* 0, or -1 with every error reported to stderr as FILE:LINE: why. */
