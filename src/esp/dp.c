@@ -45,6 +45,7 @@ struct slot {
 struct esp_dp {
 	struct esp_dp_conf   conf;
 	int		     tun, raw, udp, ep, wake;
+	int		     ike, ikech[2]; /* IKE's port; the channel */
 	struct esp_sadb	    *sadb;
 	struct fw_evaluator *fw;
 	struct nl	    *nl;
@@ -60,17 +61,17 @@ struct esp_dp {
 	pthread_mutex_t	     lock;
 	pthread_cond_t	     cond;
 	void (*call)(void *); /* the pending call, under lock */
-	void	*call_arg;
+	void *call_arg;
 	/* Receive and send batches. */
-	struct slot	   *in, *out;
-	struct mmsghdr	    msg[BATCH];
-	struct iovec	    iov[BATCH];
-	struct sockaddr_in  from[BATCH];
-	uint8_t		    cmsg[BATCH][64];
-	struct mmsghdr	    omsg[2][BATCH]; /* raw, udp */
-	struct iovec	    oiov[2][BATCH];
-	struct sockaddr_in  oto[2][BATCH];
-	unsigned int	    nout[2];
+	struct slot	  *in, *out;
+	struct mmsghdr	   msg[BATCH];
+	struct iovec	   iov[BATCH];
+	struct sockaddr_in from[BATCH];
+	uint8_t		   cmsg[BATCH][64];
+	struct mmsghdr	   omsg[2][BATCH]; /* raw, udp */
+	struct iovec	   oiov[2][BATCH];
+	struct sockaddr_in oto[2][BATCH];
+	unsigned int	   nout[2];
 };
 
 static void
@@ -88,8 +89,8 @@ sock_open(int type, int proto, const struct addr *local, uint16_t port)
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	int		   fd, one = 1, dont = IP_PMTUDISC_DONT;
 
-	if ((fd = socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		 proto)) == -1)
+	if ((fd = socket(
+		 AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, proto)) == -1)
 		return -1;
 	sin.sin_addr = local->u.v4;
 	sin.sin_port = htons(port);
@@ -126,6 +127,7 @@ esp_dp_new(const struct esp_dp_conf *conf, int tunfd, struct esp_sadb *sadb,
 	dp->sadb = sadb;
 	dp->fw = fw;
 	dp->raw = dp->udp = dp->ep = dp->wake = -1;
+	dp->ike = dp->ikech[0] = dp->ikech[1] = -1;
 	dp->on_event = log_event;
 	pthread_mutex_init(&dp->lock, NULL);
 	pthread_cond_init(&dp->cond, NULL);
@@ -140,10 +142,23 @@ esp_dp_new(const struct esp_dp_conf *conf, int tunfd, struct esp_sadb *sadb,
 		goto fail;
 	}
 	if (conf->natt_port != 0 &&
-	    (dp->udp = sock_open(SOCK_DGRAM, 0, &conf->local,
-		 conf->natt_port)) == -1) {
+	    (dp->udp = sock_open(
+		 SOCK_DGRAM, 0, &conf->local, conf->natt_port)) == -1) {
 		log_error("UDP socket on %s port %u: %s", a, conf->natt_port,
 		    strerror(errno));
+		goto fail;
+	}
+	if (conf->ike_port != 0 &&
+	    (dp->ike = sock_open(
+		 SOCK_DGRAM, 0, &conf->local, conf->ike_port)) == -1) {
+		log_error("UDP socket on %s port %u: %s", a, conf->ike_port,
+		    strerror(errno));
+		goto fail;
+	}
+	if (conf->ike_port != 0 &&
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		0, dp->ikech) == -1) {
+		log_error("IKE channel: %s", strerror(errno));
 		goto fail;
 	}
 	if (conf->queue >= 0 &&
@@ -154,6 +169,9 @@ esp_dp_new(const struct esp_dp_conf *conf, int tunfd, struct esp_sadb *sadb,
 	    watch(dp->ep, dp->tun) == -1 || watch(dp->ep, dp->raw) == -1 ||
 	    (dp->udp != -1 && watch(dp->ep, dp->udp) == -1) ||
 	    (dp->nfq != NULL && watch(dp->ep, dp_nfq_fd(dp->nfq)) == -1) ||
+	    (dp->ike != -1 &&
+		(watch(dp->ep, dp->ike) == -1 ||
+		    watch(dp->ep, dp->ikech[0]) == -1)) ||
 	    watch(dp->ep, dp->wake) == -1) {
 		log_error("data plane: %s", strerror(errno));
 		goto fail;
@@ -177,6 +195,12 @@ esp_dp_stats(const struct esp_dp *dp)
 	return &dp->st;
 }
 
+int
+esp_dp_ike_fd(const struct esp_dp *dp)
+{
+	return dp->ikech[1];
+}
+
 static bool
 filter(struct esp_dp *dp, struct fw_pkt *pk)
 {
@@ -193,8 +217,8 @@ secpath(struct fw_secpath *sp, const struct esp_sa *sa)
 	const struct esp_sa_params *p = esp_sa_params(sa);
 
 	sp->n = 1;
-	sp->sa[0].mode = p->mode == ESP_MODE_TUNNEL ? FW_MODE_TUNNEL :
-						      FW_MODE_TRANSPORT;
+	sp->sa[0].mode =
+	    p->mode == ESP_MODE_TUNNEL ? FW_MODE_TUNNEL : FW_MODE_TRANSPORT;
 	sp->sa[0].proto = IPPROTO_ESP;
 	sp->sa[0].tsrc = p->src;
 	sp->sa[0].tdst = p->dst;
@@ -276,8 +300,8 @@ too_big(struct esp_dp *dp, const uint8_t *pkt, size_t len, uint32_t mtu)
 }
 
 static void
-queue_out(struct esp_dp *dp, const struct esp_sa_params *p, uint8_t *esp,
-    size_t len)
+queue_out(
+    struct esp_dp *dp, const struct esp_sa_params *p, uint8_t *esp, size_t len)
 {
 	int		    k = p->udp_encap && dp->udp != -1;
 	unsigned int	    i = dp->nout[k];
@@ -306,7 +330,8 @@ flush_out(struct esp_dp *dp)
 	for (k = 0; k < 2; k++) {
 		fd = k ? dp->udp : dp->raw;
 		for (off = 0; off < dp->nout[k]; off += (unsigned int)n) {
-			n = sendmmsg(fd, dp->omsg[k] + off, dp->nout[k] - off, 0);
+			n = sendmmsg(
+			    fd, dp->omsg[k] + off, dp->nout[k] - off, 0);
 			if (n <= 0) {
 				dp->st.errors += dp->nout[k] - off;
 				break;
@@ -346,7 +371,7 @@ outer_allowed(struct esp_dp *dp, const struct esp_sa_params *p,
 static void
 outbound(struct esp_dp *dp, struct slot *s, size_t len)
 {
-	uint8_t			   *pkt = s->b + HEADROOM, *esp;
+	uint8_t			    *pkt = s->b + HEADROOM, *esp;
 	const struct esp_spd_params *pol;
 	const struct esp_sa_params  *p;
 	struct esp_sa		    *sa;
@@ -390,12 +415,14 @@ outbound(struct esp_dp *dp, struct slot *s, size_t len)
 	    sa->icvlen;
 	mtu = rt.mtu != 0 ? rt.mtu : dp->conf.outer_mtu;
 	if (len + over > mtu && (pkt[6] & 0x40)) {
-		too_big(dp, pkt, len, mtu > over + 68 ? mtu - (uint32_t)over : 68);
+		too_big(
+		    dp, pkt, len, mtu > over + 68 ? mtu - (uint32_t)over : 68);
 		return;
 	}
 	/* seal wants the payload ESP_HDR_ROOM into its buffer. */
-	e = esp_seal(sa, pkt - ESP_HDR_ROOM, sizeof(s->b) - HEADROOM +
-	    ESP_HDR_ROOM, len, NEXT_IPV4, dp->now, &esp, &esplen);
+	e = esp_seal(sa, pkt - ESP_HDR_ROOM,
+	    sizeof(s->b) - HEADROOM + ESP_HDR_ROOM, len, NEXT_IPV4, dp->now,
+	    &esp, &esplen);
 	if (e != ESP_OK) {
 		log_debug("SA 0x%08x: not sealed: %s", p->spi, esp_err_str(e));
 		dp->st.errors++;
@@ -428,11 +455,12 @@ read_tun(struct esp_dp *dp)
 static void
 arrival(const struct msghdr *m, char *in, struct addr *dst)
 {
-	struct cmsghdr *c;
+	struct cmsghdr	 *c;
 	struct in_pktinfo pi;
 
 	in[0] = '\0';
-	for (c = CMSG_FIRSTHDR(m); c != NULL; c = CMSG_NXTHDR((struct msghdr *)m, c))
+	for (c = CMSG_FIRSTHDR(m); c != NULL;
+	     c = CMSG_NXTHDR((struct msghdr *)m, c))
 		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
 			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
 			if (if_indextoname((unsigned int)pi.ipi_ifindex, in) ==
@@ -462,8 +490,8 @@ deliver(struct esp_dp *dp, struct esp_sa *sa, const char *in, uint8_t *pkt,
 	dp_route(&dp->rt, dp->nl, &pk.dst, dp->now, &rt);
 	local = rt.local;
 	sel_of(&pk, &sel);
-	if (!esp_spd_admits(dp->sadb, local ? ESP_DIR_IN : ESP_DIR_FWD, &sel,
-		sa)) {
+	if (!esp_spd_admits(
+		dp->sadb, local ? ESP_DIR_IN : ESP_DIR_FWD, &sel, sa)) {
 		esp_sa_count_drop(sa, true);
 		return;
 	}
@@ -546,15 +574,123 @@ inbound(struct esp_dp *dp, const char *in, const struct addr *src,
 	deliver(dp, sa, in, pl, plen);
 }
 
+/* An IKE datagram as the filter sees it, in or out. */
+static bool
+ike_allowed(struct esp_dp *dp, enum fw_hook hook, const char *ifn,
+    const struct esp_ike_hdr *h, size_t len)
+{
+	struct fw_pkt pk;
+
+	fw_pkt_init(&pk);
+	pk.hook = hook;
+	pk.proto = IPPROTO_UDP;
+	pk.len = (uint32_t)len + 28;
+	if (hook == FW_INPUT) {
+		ifname(pk.in, ifn);
+		pk.src = h->remote;
+		pk.dst = h->local;
+		pk.sport = h->rport;
+		pk.dport = h->lport;
+		pk.dst_type = 1u << 2; /* RTN_LOCAL */
+	} else {
+		ifname(pk.out, ifn);
+		pk.src = h->local;
+		pk.dst = h->remote;
+		pk.sport = h->lport;
+		pk.dport = h->rport;
+	}
+	return filter(dp, &pk);
+}
+
+/* A received IKE message: INPUT, then over the channel. */
+static void
+ike_in(struct esp_dp *dp, const char *in, const struct addr *src,
+    const struct addr *dst, uint16_t sport, uint16_t dport, uint8_t *msg,
+    size_t len)
+{
+	struct esp_ike_hdr h = {
+		.local = *dst, .remote = *src, .lport = dport, .rport = sport
+	};
+	struct iovec  iov[2] = { { &h, sizeof(h) }, { msg, len } };
+	struct msghdr m = { .msg_iov = iov, .msg_iovlen = 2 };
+
+	if (dp->ikech[0] == -1) {
+		dp->st.nonesp++;
+		return;
+	}
+	if (!ike_allowed(dp, FW_INPUT, in, &h,
+		len + (dport == dp->conf.natt_port ? 4 : 0))) {
+		dp->st.fw_ike++;
+		return;
+	}
+	if (sendmsg(dp->ikech[0], &m, MSG_DONTWAIT) == -1)
+		dp->st.errors++;
+	else
+		dp->st.ike_rx++;
+}
+
+/* IKE messages from the control plane: OUTPUT, then sent, with the
+ * non-ESP marker on natt_port. */
+static void
+ike_out(struct esp_dp *dp)
+{
+	static const uint8_t marker[4];
+	struct esp_ike_hdr   h;
+	struct sockaddr_in   to = { .sin_family = AF_INET };
+	struct dp_route	     rt;
+	struct iovec	     iov[2];
+	struct msghdr	     m;
+	uint8_t		    *b = dp->in[0].b;
+	ssize_t		     n;
+	size_t		     len;
+	int		     i, fd;
+
+	for (i = 0; i < BATCH; i++) {
+		iov[0] = (struct iovec){ &h, sizeof(h) };
+		iov[1] = (struct iovec){ b, SLOT };
+		memset(&m, 0, sizeof(m));
+		m.msg_iov = iov;
+		m.msg_iovlen = 2;
+		if ((n = recvmsg(dp->ikech[0], &m, MSG_DONTWAIT)) <= 0)
+			return;
+		if ((size_t)n < sizeof(h) || (m.msg_flags & MSG_TRUNC) ||
+		    h.remote.af != AF_INET) {
+			dp->st.errors++;
+			continue;
+		}
+		len = (size_t)n - sizeof(h);
+		fd = h.lport == dp->conf.natt_port ? dp->udp : dp->ike;
+		dp_route(&dp->rt, dp->nl, &h.remote, dp->now, &rt);
+		if (!ike_allowed(dp, FW_OUTPUT, rt.ifname, &h,
+			len + (fd == dp->udp ? 4 : 0))) {
+			dp->st.fw_ike++;
+			continue;
+		}
+		to.sin_addr = h.remote.u.v4;
+		to.sin_port = htons(h.rport);
+		iov[0] = (struct iovec){ (void *)marker, sizeof(marker) };
+		iov[1] = (struct iovec){ b, len };
+		memset(&m, 0, sizeof(m));
+		m.msg_name = &to;
+		m.msg_namelen = sizeof(to);
+		m.msg_iov = fd == dp->udp ? iov : iov + 1;
+		m.msg_iovlen = fd == dp->udp ? 2 : 1;
+		if (sendmsg(fd, &m, 0) == -1)
+			dp->st.errors++;
+		else
+			dp->st.ike_tx++;
+	}
+}
+
 static void
 read_sock(struct esp_dp *dp, int fd)
 {
-	char	     in[IFNAMSIZ];
-	struct addr  src, dst = dp->conf.local;
-	uint16_t     ports[2];
-	uint8_t	    *p;
-	size_t	     len, hl;
-	int	     n, i;
+	char	    in[IFNAMSIZ];
+	struct addr src, dst = dp->conf.local;
+	uint16_t    ports[2];
+	uint8_t	   *p;
+	size_t	    len, hl;
+	int	    n, i;
 
 	for (i = 0; i < BATCH; i++) {
 		dp->iov[i].iov_base = dp->in[i].b + HEADROOM;
@@ -576,6 +712,11 @@ read_sock(struct esp_dp *dp, int fd)
 		src.u.v4 = dp->from[i].sin_addr;
 		arrival(&dp->msg[i].msg_hdr, in, &dst);
 		dp->st.rx++;
+		if (fd == dp->ike) {
+			ike_in(dp, in, &src, &dst, ntohs(dp->from[i].sin_port),
+			    dp->conf.ike_port, p, len);
+			continue;
+		}
 		if (fd == dp->raw) {
 			/* A raw socket hands over the IP header too. */
 			if (len < 20 || (hl = (size_t)(p[0] & 15) * 4) < 20 ||
@@ -589,6 +730,11 @@ read_sock(struct esp_dp *dp, int fd)
 		/* RFC 3948 2.2: a keepalive is one 0xff byte; RFC 3948 2.2
 		 * and RFC 7296 3.1: IKE begins with the 4-byte non-ESP
 		 * marker; ESP's SPI is never zero. */
+		if (len >= 4 + 28 && (p[0] | p[1] | p[2] | p[3]) == 0) {
+			ike_in(dp, in, &src, &dst, ntohs(dp->from[i].sin_port),
+			    dp->conf.natt_port, p + 4, len - 4);
+			continue;
+		}
 		if (len < 8 || (p[0] | p[1] | p[2] | p[3]) == 0) {
 			dp->st.nonesp++;
 			continue;
@@ -619,28 +765,30 @@ static void *
 loop(void *arg)
 {
 	struct esp_dp	  *dp = arg;
-	struct epoll_event ev[4];
+	struct epoll_event ev[8];
 	bool		   stop = false;
 	int		   n, i;
 
 	while (!stop) {
-		n = epoll_wait(dp->ep, ev, 4, TICK_MS);
+		n = epoll_wait(dp->ep, ev, 8, TICK_MS);
 		dp->now = ev_now_ms();
 		for (i = 0; i < n; i++) {
 			if (ev[i].data.fd == dp->tun)
 				read_tun(dp);
 			else if (ev[i].data.fd == dp->wake)
 				run_call(dp);
+			else if (ev[i].data.fd == dp->ikech[0])
+				ike_out(dp);
 			else if (dp->nfq != NULL &&
 			    ev[i].data.fd == dp_nfq_fd(dp->nfq))
-				dp_nfq_read(dp->nfq, dp->fw, dp->now,
-				    &dp->st.fw_clear);
+				dp_nfq_read(
+				    dp->nfq, dp->fw, dp->now, &dp->st.fw_clear);
 			else
 				read_sock(dp, ev[i].data.fd);
 		}
 		if (dp->now >= dp->next_tick) {
-			esp_sadb_expire(dp->sadb, dp->now, dp->on_event,
-			    dp->event_arg);
+			esp_sadb_expire(
+			    dp->sadb, dp->now, dp->on_event, dp->event_arg);
 			dp->next_tick = dp->now + TICK_MS;
 		}
 		pthread_mutex_lock(&dp->lock);
@@ -703,6 +851,12 @@ esp_dp_free(struct esp_dp *dp)
 		close(dp->raw);
 	if (dp->udp != -1)
 		close(dp->udp);
+	if (dp->ike != -1)
+		close(dp->ike);
+	if (dp->ikech[0] != -1)
+		close(dp->ikech[0]);
+	if (dp->ikech[1] != -1)
+		close(dp->ikech[1]);
 	if (dp->ep != -1)
 		close(dp->ep);
 	if (dp->wake != -1)

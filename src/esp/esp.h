@@ -138,8 +138,12 @@ enum esp_event { ESP_EV_SOFT, ESP_EV_HARD };
 enum esp_dir { ESP_DIR_IN, ESP_DIR_OUT, ESP_DIR_FWD };
 enum esp_action { ESP_ACT_DISCARD, ESP_ACT_BYPASS, ESP_ACT_PROTECT };
 /* setkey's levels; unique binds the policy to SAs of its reqid. */
-enum esp_level { ESP_LEVEL_DEFAULT, ESP_LEVEL_USE, ESP_LEVEL_REQUIRE,
-	ESP_LEVEL_UNIQUE };
+enum esp_level {
+	ESP_LEVEL_DEFAULT,
+	ESP_LEVEL_USE,
+	ESP_LEVEL_REQUIRE,
+	ESP_LEVEL_UNIQUE
+};
 
 #define ESP_PROTO_ANY 255 /* setkey's "any" upper-layer protocol */
 
@@ -193,8 +197,8 @@ struct esp_op {
  * operation in the syntax it was parsed from (the printer's output parses
  * back to the same operation).
  */
-int  esp_setkey_parse(
-     FILE *, const char *file, struct esp_op **ops, size_t *nops, FILE *err);
+int esp_setkey_parse(
+    FILE *, const char *file, struct esp_op **ops, size_t *nops, FILE *err);
 void esp_op_print(const struct esp_op *, FILE *);
 
 struct esp_sadb *esp_sadb_new(void);
@@ -220,8 +224,8 @@ struct esp_sa *esp_sa_lookup(
 
 /* The policy of a packet in a direction, and for protect policies the SA
  * that carries it out (NULL: no SA, the packet is dropped). */
-const struct esp_spd_params *esp_spd_lookup(struct esp_sadb *, enum esp_dir,
-    const struct esp_sel *, struct esp_sa **);
+const struct esp_spd_params *esp_spd_lookup(
+    struct esp_sadb *, enum esp_dir, const struct esp_sel *, struct esp_sa **);
 
 /* Whether an inner packet opened by sa may pass (RFC 4301 5.2, and the
  * way Linux checks its in and fwd policies after decryption). */
@@ -293,6 +297,20 @@ struct esp_dp_conf {
 	uint16_t    natt_port; /* UDP encapsulation; 0: none */
 	uint32_t    outer_mtu; /* the path MTU towards the peers */
 	int	    queue; /* NFQUEUE queue of cleartext traffic, or -1 */
+	uint16_t    ike_port; /* IKE's own port (500); 0: no IKE */
+};
+
+/*
+ * IKE datagrams pass through the data plane too, so that the filter sees
+ * them as INPUT and OUTPUT packets: the data plane owns the UDP sockets
+ * (IKE's port and natt_port) and exchanges IKE messages with the control
+ * plane over a SOCK_SEQPACKET pair, each record this header and then the
+ * IKE message (without RFC 3948's non-ESP marker, which the data plane
+ * strips and adds on natt_port).
+ */
+struct esp_ike_hdr {
+	struct addr local, remote;
+	uint16_t    lport, rport;
 };
 
 struct esp_dp_stats {
@@ -304,20 +322,24 @@ struct esp_dp_stats {
 	uint64_t no_out_sa; /* outbound: a protect policy without an SA */
 	uint64_t bad; /* not IPv4, truncated, bad trailer ... */
 	uint64_t too_big; /* DF set and over the MTU: ICMP sent back */
-	uint64_t nonesp; /* UDP: IKE (non-ESP marker) and keepalives */
+	uint64_t nonesp; /* UDP: keepalives and IKE with no IKE handler */
+	uint64_t ike_rx, ike_tx; /* IKE datagrams handed over and sent */
+	uint64_t fw_ike; /* IKE datagrams the filter dropped, in or out */
 	uint64_t errors; /* sends and writes that failed */
 	uint64_t fw_clear; /* queued cleartext packets the filter dropped */
 };
 
-int  esp_tun_open(const char *name, uint32_t mtu);
+int	       esp_tun_open(const char *name, uint32_t mtu);
 struct esp_dp *esp_dp_new(const struct esp_dp_conf *, int tunfd,
     struct esp_sadb *, struct fw_evaluator *);
-int  esp_dp_start(struct esp_dp *);
+int	       esp_dp_start(struct esp_dp *);
 /* Stops the thread; the SAD and the evaluator remain the caller's. */
 void esp_dp_free(struct esp_dp *);
 /* Run fn(arg) on the data plane's thread between two batches, and wait. */
 void esp_dp_call(struct esp_dp *, void (*fn)(void *), void *);
 const struct esp_dp_stats *esp_dp_stats(const struct esp_dp *);
+/* The control plane's end of the IKE channel; -1 without ike_port. */
+int esp_dp_ike_fd(const struct esp_dp *);
 /* SAD events from the data plane (expiry), run on its thread. */
 void esp_dp_on_event(struct esp_dp *, esp_event_cb *, void *);
 
