@@ -92,7 +92,7 @@ enum ike_integ {
 	IKE_INTEG_HMAC_SHA2_384_192 = 13,
 	IKE_INTEG_HMAC_SHA2_512_256 = 14,
 };
-enum ike_dh {
+enum ike_dhgroup { /* not ike_dh: crypto.h has struct ike_dh */
 	IKE_DH_NONE = 0,
 	IKE_DH_MODP2048 = 14, /* RFC 3526 */
 	IKE_DH_ECP256 = 19, /* RFC 5903 */
