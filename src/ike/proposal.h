@@ -46,5 +46,9 @@ int ike_proposal_esp(const struct ike_prop *, enum esp_enc *, enum esp_auth *,
     size_t *ekeylen, size_t *akeylen, bool *esn);
 /* The DH group of a proposal, IKE_DH_NONE if it has none. */
 uint16_t ike_proposal_dh(const struct ike_prop *);
+/* A copy without DH transforms: ours for a CHILD_SA in IKE_AUTH, which
+ * has no key exchange of its own (RFC 7296 1.2), when PFS is configured
+ * for its rekeys. */
+void ike_proposal_nodh(const struct ike_prop *, struct ike_prop *);
 
 #endif
