@@ -137,6 +137,18 @@ $(A)/tests/unit/classify.t: $(A)/tests/unit/classify.o \
 	$(say) "  LD      $@"
 	$(Q)$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
 
+# The pool's test links the pool, which is moatd's and not in libmoat.a.
+$(A)/tests/unit/pool.t: $(A)/tests/unit/pool.o $(A)/src/daemon/pool.o \
+    $(A)/libmoat.a
+	$(say) "  LD      $@"
+	$(Q)$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
+
+# fuzz_conf links moatd's configuration parser the same way.
+$(F)/fuzz_conf: $(F)/tests/fuzz/fuzz_conf.o $(F)/src/daemon/conf.o \
+    $(F)/libmoat.a
+	$(say) "  LD      $@"
+	$(Q)$(CLANG) $(SAN) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS)
+
 define bench_one
 	@echo "bench: $(1)"
 	@$(B)/bench/$(1)
