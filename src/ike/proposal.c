@@ -158,6 +158,7 @@ ike_proposal_parse(const char *s, uint8_t proto, struct ike_prop *p,
 
 	*why = NULL;
 	memset(p, 0, sizeof(*p));
+	memset(&x, 0, sizeof(x));
 	if (proto != IKE_PROTO_IKE && proto != IKE_PROTO_ESP) {
 		*why = "proposals are for IKE or ESP only";
 		return -1;
