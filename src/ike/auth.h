@@ -80,13 +80,26 @@ bool ike_cert_id_match(X509 *, uint8_t idtype, const uint8_t *, size_t);
  * (2-byte numbers); returns the length. */
 size_t ike_sig_hashes(uint8_t *out, size_t cap);
 
-/* The ID payload's text form for logs and configuration: FQDN, user@fqdn,
- * an address, or a DN as OpenSSL prints it (RFC 2253). */
+/* The ID payload's text form for logs and configuration: FQDN (with a
+ * leading '@' where the bare name would read as another type), user@fqdn,
+ * an address, "@#hex" for a KEY_ID, or a DN in DER order as strongSwan
+ * writes it, "C=CH, O=moat, CN=gw" (RFC 4514 escapes; bytes outside
+ * printable ASCII as \XX). -1 if buf is short or the data is malformed. */
 int ike_id_print(uint8_t idtype, const uint8_t *, size_t, char *, size_t);
-/* The other way: strongSwan's rules, an address is IPV4_ADDR/IPV6_ADDR,
- * with '@' RFC822_ADDR (a leading '@' forces FQDN), with '=' a DN, else
- * FQDN. data gets the ID payload's bytes. */
+/* The other way: strongSwan's rules, "@#hex" a KEY_ID, a leading '@'
+ * forces FQDN, an address is IPV4_ADDR/IPV6_ADDR, with '=' a DN, with
+ * '@' RFC822_ADDR, else FQDN. data gets the ID payload's bytes;
+ * parse(print(x)) gives x back for every x that parse made. */
 int ike_id_parse(const char *, uint8_t *idtype, uint8_t *data, size_t cap,
     size_t *len);
+/* The same with the reason for a refusal, for configuration errors. */
+int ike_id_parse_why(const char *, uint8_t *idtype, uint8_t *data,
+    size_t cap, size_t *len, const char **why);
+/* Whether two IDs are the same: FQDN and RFC822_ADDR without regard to
+ * ASCII case, DNs by X509_NAME_cmp (RFC 5280 7.1's comparison, so a
+ * PrintableString and a UTF8String of the same text are one), anything
+ * else byte for byte. For a configured ID against a peer's. */
+bool ike_id_eq(uint8_t at, const uint8_t *a, size_t alen, uint8_t bt,
+    const uint8_t *b, size_t blen);
 
 #endif
