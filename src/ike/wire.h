@@ -264,7 +264,7 @@ const struct ike_pl *ike_msg_notify(const struct ike_msg *, uint16_t type);
 /* ---- Payload bodies ------------------------------------------------ */
 
 #define IKE_MAXPROP 16
-#define IKE_MAXXF 32
+#define IKE_MAXXF 64 /* strongSwan 5.9's default IKE proposals have 38 and 47 */
 
 struct ike_xf {
 	uint8_t	 type; /* enum ike_xtype */
@@ -385,12 +385,16 @@ int ike_pl_cp(const struct ike_pl *, struct ike_cp_pl *, struct ike_err *);
  */
 struct ike_wr {
 	struct buf_wr w;
-	size_t	      last; /* offset of the last generic header; SIZE_MAX none */
+	size_t	      last; /* offset of the Next Payload byte to patch: the
+			     * last generic header's or the IKE header's;
+			     * SIZE_MAX none */
 	uint8_t	      first; /* type of the first payload */
 };
 
 void ike_wr_init(struct ike_wr *, uint8_t *, size_t);
-/* The IKE header (its length patched by ike_wr_hdr_len at the end). */
+/* The IKE header, first in the buffer (its Next Payload patched by the
+ * first ike_put_*, its length by ike_wr_hdr_len at the end; version 0
+ * writes IKE_VERSION). */
 void ike_wr_hdr(struct ike_wr *, const struct ike_hdr *);
 void ike_wr_hdr_len(struct ike_wr *);
 
@@ -409,6 +413,12 @@ void ike_put_delete(struct ike_wr *, uint8_t proto, const uint32_t *spi,
 void ike_put_ts(struct ike_wr *, uint8_t pltype, const struct ike_ts_pl *);
 void ike_put_cp(struct ike_wr *, const struct ike_cp_pl *);
 void ike_put_vendor(struct ike_wr *, const uint8_t *, size_t);
+void ike_put_eap(struct ike_wr *, const uint8_t *, size_t);
+/* 3.14: the SK payload, last of a chain: inner is the type of the first
+ * payload inside; body NULL reserves len zero bytes (IV, ciphertext and
+ * ICV are then written in place at w.off - len). Nothing may follow. */
+void ike_put_sk(struct ike_wr *, uint8_t inner, const uint8_t *body,
+    size_t len);
 
 /* Names for logs: "IKE_SA_INIT", "NO_PROPOSAL_CHOSEN", "SA" ... or the
  * number when unknown (in a static buffer per call site is not allowed:
