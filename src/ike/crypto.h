@@ -30,6 +30,11 @@ struct ike_suite {
 bool ike_suite_ok(const struct ike_suite *);
 bool ike_encr_aead(uint16_t encr);
 size_t ike_prf_len(uint16_t prf); /* output and preferred key length; 0 unknown */
+/* Key bytes of an integrity algorithm (0: NONE or unknown) and of a
+ * cipher with its key length attribute, the AEADs' 4-byte salt included
+ * (0: unknown). */
+size_t ike_integ_keylen(uint16_t integ);
+size_t ike_encr_keylen(uint16_t encr, uint16_t bits);
 
 /* prf(key, data) into out (ike_prf_len bytes); -1 on an OpenSSL failure. */
 int ike_prf(uint16_t prf, const uint8_t *key, size_t klen, const uint8_t *data,

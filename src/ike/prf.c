@@ -44,6 +44,42 @@ ike_prf_len(uint16_t prf)
 	}
 }
 
+/* RFC 4868 2.1.2 (SHA-2: the hash's output length), RFC 2404 (SHA-1). */
+size_t
+ike_integ_keylen(uint16_t integ)
+{
+	switch (integ) {
+	case IKE_INTEG_HMAC_SHA1_96:
+		return 20;
+	case IKE_INTEG_HMAC_SHA2_256_128:
+		return 32;
+	case IKE_INTEG_HMAC_SHA2_384_192:
+		return 48;
+	case IKE_INTEG_HMAC_SHA2_512_256:
+		return 64;
+	default:
+		return 0;
+	}
+}
+
+/* RFC 5282 7.1 and RFC 7634 2: the AEADs' keys carry a 4-byte salt. */
+size_t
+ike_encr_keylen(uint16_t encr, uint16_t bits)
+{
+	switch (encr) {
+	case IKE_ENCR_AES_CBC:
+		return bits == 128 || bits == 192 || bits == 256 ? bits / 8 : 0;
+	case IKE_ENCR_AES_GCM_16:
+		return bits == 128 || bits == 192 || bits == 256 ?
+		    bits / 8 + 4 :
+		    0;
+	case IKE_ENCR_CHACHA20_POLY1305:
+		return bits == 0 ? 32 + 4 : 0;
+	default:
+		return 0;
+	}
+}
+
 bool
 ike_encr_aead(uint16_t encr)
 {
