@@ -19,6 +19,7 @@ int  ctl_version(int, char **);
 int  ctl_fw(int, char **);
 int  ctl_fw_matrix(int, char **);
 int  ctl_stats(int, char **);
+int  ctl_status(int, char **);
 int  ctl_setkey(int, char **);
 /* One request to moatd (client.c): its answer goes to out; 0 done, 1
  * refused (the reason on stderr), 2 moatd could not be reached. */

@@ -12,6 +12,7 @@ static const struct ctl_verb verbs[] = {
 	{ "help", "show this help", ctl_help },
 	{ "setkey", "setkey(8) files for moatd's SAD and SPD", ctl_setkey },
 	{ "stats", "moatd's data plane counters", ctl_stats },
+	{ "status", "moatd's IKE_SAs and CHILD_SAs", ctl_status },
 	{ "version", "print the version", ctl_version },
 };
 

@@ -93,14 +93,17 @@ stats(void *arg)
 	    "esp-rx %llu\nesp-tx %llu\ntun-rx %llu\ntun-tx %llu\n"
 	    "filtered-in %llu\nfiltered-out %llu\nno-sa %llu\n"
 	    "no-policy %llu\nno-out-sa %llu\nbad %llu\ntoo-big %llu\n"
-	    "non-esp %llu\nerrors %llu\nfiltered-cleartext %llu\n",
+	    "non-esp %llu\nerrors %llu\nfiltered-cleartext %llu\n"
+	    "ike-rx %llu\nike-tx %llu\nfiltered-ike %llu\n",
 	    (unsigned long long)s->rx, (unsigned long long)s->tx,
 	    (unsigned long long)s->tun_rx, (unsigned long long)s->tun_tx,
 	    (unsigned long long)s->fw_in, (unsigned long long)s->fw_out,
 	    (unsigned long long)s->no_sa, (unsigned long long)s->no_policy,
 	    (unsigned long long)s->no_out_sa, (unsigned long long)s->bad,
 	    (unsigned long long)s->too_big, (unsigned long long)s->nonesp,
-	    (unsigned long long)s->errors, (unsigned long long)s->fw_clear);
+	    (unsigned long long)s->errors, (unsigned long long)s->fw_clear,
+	    (unsigned long long)s->ike_rx, (unsigned long long)s->ike_tx,
+	    (unsigned long long)s->fw_ike);
 }
 
 static int
@@ -123,6 +126,16 @@ do_stats(struct moatd *d, char *body, size_t len, FILE *out)
 	return 0;
 }
 
+static int
+do_status(struct moatd *d, char *body, size_t len, FILE *out)
+{
+	(void)body;
+	(void)len;
+	if (d->ike != NULL)
+		ike_status(d->ike, out);
+	return 0;
+}
+
 static const struct {
 	const char *verb;
 	int (*fn)(struct moatd *, char *, size_t, FILE *);
@@ -130,6 +143,7 @@ static const struct {
 	{ "setkey", do_setkey },
 	{ "fw-list", do_fw_list },
 	{ "stats", do_stats },
+	{ "status", do_status },
 };
 
 static void

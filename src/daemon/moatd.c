@@ -89,13 +89,35 @@ load_keys(struct moatd *d, struct esp_op **ops, size_t *n)
 	return rc;
 }
 
+/* The pool's addresses are reached through the tunnel: a route of its
+ * own unless the configuration has it already. */
+static int
+pool_route(struct moatd *d)
+{
+	int i;
+
+	if (d->conf.pool.addr.af == 0)
+		return 0;
+	for (i = 0; i < d->conf.nroutes; i++)
+		if (addr_eq(&d->conf.route[i].addr, &d->conf.pool.addr) &&
+		    addr_eq(&d->conf.route[i].mask, &d->conf.pool.mask))
+			return 0;
+	if (d->conf.nroutes == CONF_MAXROUTES) {
+		log_error("%s: no room for the pool's route", d->conf_file);
+		return -1;
+	}
+	d->conf.route[d->conf.nroutes++] = d->conf.pool;
+	return 0;
+}
+
 static int
 bring_up(struct moatd *d, struct esp_op *ops, size_t nops)
 {
 	struct esp_dp_conf dc = { .local = d->conf.local,
 		.natt_port = d->conf.natt_port,
 		.outer_mtu = d->conf.outer_mtu,
-		.queue = d->conf.queue };
+		.queue = d->conf.queue,
+		.ike_port = d->conf.ike ? 500 : 0 };
 
 	snprintf(dc.tun, sizeof(dc.tun), "%s", d->conf.tunnel);
 	if ((d->sadb = esp_sadb_new()) == NULL ||
@@ -109,7 +131,8 @@ bring_up(struct moatd *d, struct esp_op *ops, size_t nops)
 		    -1)
 			return -1;
 	if ((d->dp = esp_dp_new(&dc, d->tunfd, d->sadb, d->fw)) == NULL ||
-	    control_listen(d) == -1 || esp_dp_start(d->dp) == -1)
+	    control_listen(d) == -1 || esp_dp_start(d->dp) == -1 ||
+	    gateway_start(d) == -1)
 		return -1;
 	log_info("tunnel %s up: %zu SAs, %d routes, control socket %s",
 	    d->conf.tunnel, esp_sa_count(d->sadb), d->routes,
@@ -121,6 +144,7 @@ static void
 tear_down(struct moatd *d)
 {
 	control_close(d);
+	gateway_stop(d); /* its Deletes leave through the data plane */
 	esp_dp_free(d->dp);
 	while (d->routes > 0)
 		rtnl_route(false, &d->conf.route[--d->routes], d->conf.tunnel);
@@ -134,7 +158,8 @@ tear_down(struct moatd *d)
 int
 main(int argc, char **argv)
 {
-	struct moatd   d = { .sigfd = -1, .ctlfd = -1, .tunfd = -1 };
+	static struct moatd d = { .sigfd = -1, .ctlfd = -1, .tunfd = -1,
+		.ikefd = -1 };
 	enum log_dest  dest = LOG_TO_STDERR;
 	enum log_level level = LOG_LVL_INFO;
 	struct esp_op *ops = NULL;
@@ -185,7 +210,8 @@ main(int argc, char **argv)
 		log_error("-S '%s': path too long", sock);
 		goto out;
 	}
-	if (load_rules(&d) == -1 || load_keys(&d, &ops, &nops) == -1)
+	if (load_rules(&d) == -1 || load_keys(&d, &ops, &nops) == -1 ||
+	    gateway_load(&d) == -1 || pool_route(&d) == -1)
 		goto out;
 	if (check) {
 		printf("%s: configuration OK (%zu key operations)\n",

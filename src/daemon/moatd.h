@@ -6,6 +6,7 @@
 #include "esp.h"
 #include "ev.h"
 #include "fw.h"
+#include "ike.h"
 
 struct moatd {
 	struct conf	     conf;
@@ -18,7 +19,24 @@ struct moatd {
 	struct esp_sadb	    *sadb;
 	struct esp_dp	    *dp;
 	int		     routes; /* how many of conf.route are added */
+	/* The IKEv2 gateway (gateway.c), when moat.conf asks for it. */
+	struct ike	    *ike;
+	int		     ikefd;
+	struct ev_io	     ikeio;
+	uint8_t		     idtype;
+	uint8_t		     id[256];
+	size_t		     idlen;
+	struct ike_cred	     cred;
+	bool		     has_cred;
+	X509_STORE	    *cas;
+	struct pool	    *pool;
+	uint8_t		     ikebuf[IKE_MSG_MAX];
 };
+
+/* gateway.c */
+int  gateway_load(struct moatd *);
+int  gateway_start(struct moatd *);
+void gateway_stop(struct moatd *);
 
 /* control.c: the control socket. */
 int  control_listen(struct moatd *);

@@ -1,0 +1,353 @@
+/*
+ * IKE_AUTH (RFC 7296 1.2, 2.15), as the responder: the initiator's
+ * identity must be a client of the configuration and prove it, by its
+ * PSK or by a certificate that chains to a configured CA, names its ID
+ * and signed the octets of 2.15; we answer with our identity, proof,
+ * configuration payload (3.15: an address from the pool, DNS servers and
+ * the split networks) and the first CHILD_SA. A failure answers
+ * AUTHENTICATION_FAILED and leaves nothing behind.
+ */
+#include <openssl/x509.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ike_int.h"
+#include "log.h"
+
+#define CERTS_MAX 8
+
+struct peer_auth {
+	struct ike_id_pl   id;
+	struct ike_auth_pl auth;
+	X509		  *leaf;
+	STACK_OF(X509) * chain;
+};
+
+static void
+fail(struct ike_sa *sa, const struct ike_msg *m, const char *why)
+{
+	log_info("IKE_SA %016llx_i: IKE_AUTH from %s refused: %s",
+	    (unsigned long long)sa->spi_i,
+	    sa->peer_id[0] != '\0' ? sa->peer_id : "?", why);
+	ike_send_error(sa, IKE_AUTH, m->hdr.msgid, IKE_N_AUTHENTICATION_FAILED);
+	ike_sa_kill(sa, "authentication failed");
+}
+
+/* The CERT payloads: the first is the end entity's (3.6). */
+static int
+certs(const struct ike_msg *m, struct peer_auth *pa, const char **why)
+{
+	struct ike_cert_pl c;
+	struct ike_err	   e;
+	const uint8_t	  *p;
+	X509		  *x;
+	size_t		   i;
+
+	for (i = 0; i < m->npl; i++) {
+		if (m->pl[i].type != IKE_PT_CERT)
+			continue;
+		if (ike_pl_cert(&m->pl[i], &c, &e) == -1 ||
+		    c.enc != IKE_CERT_X509_SIG) {
+			*why = "a CERT payload not in X.509 encoding";
+			return -1;
+		}
+		p = c.data;
+		if ((x = d2i_X509(NULL, &p, (long)c.len)) == NULL ||
+		    p != c.data + c.len) {
+			X509_free(x);
+			*why = "a CERT payload that is not one DER certificate";
+			return -1;
+		}
+		if (pa->leaf == NULL) {
+			pa->leaf = x;
+			continue;
+		}
+		if ((pa->chain == NULL &&
+			(pa->chain = sk_X509_new_null()) == NULL) ||
+		    sk_X509_num(pa->chain) >= CERTS_MAX ||
+		    !sk_X509_push(pa->chain, x)) {
+			X509_free(x);
+			*why = "too many certificates";
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The peer's AUTH against the octets it signed; NULL when it holds. */
+static const char *
+verify(struct ike_sa *sa, const struct ike_msg *m, const struct ike_peer *peer,
+    struct peer_auth *pa)
+{
+	struct ike *ike = sa->ike;
+	uint8_t	   *oct;
+	size_t	    olen, cap = sa->init_reqlen + IKE_NONCE_MAX + IKE_PRF_MAX;
+	const char *why = NULL;
+	static char err[200];
+
+	if ((oct = malloc(cap)) == NULL)
+		return "out of memory";
+	if (ike_auth_octets(sa->suite.prf, sa->init_req, sa->init_reqlen,
+		sa->nr, sa->nrlen, sa->keys.sk_pi, sa->keys.prflen, pa->id.body,
+		pa->id.bodylen, oct, cap, &olen) == -1) {
+		why = "cannot compute the signed octets";
+		goto out;
+	}
+	if (!peer->cert) {
+		if (pa->auth.method != IKE_AUTH_PSK)
+			why = "a signature where the client has a PSK";
+		else if (!ike_auth_psk_ok(sa->suite.prf, peer->psk,
+			     peer->psklen, oct, olen, pa->auth.data,
+			     pa->auth.len))
+			why = "wrong PSK (the AUTH payload does not verify)";
+		goto out;
+	}
+	if (pa->auth.method == IKE_AUTH_PSK) {
+		why = "a PSK where the client must use a certificate";
+		goto out;
+	}
+	if (certs(m, pa, &why) == -1)
+		goto out;
+	if (pa->leaf == NULL) {
+		why = "no certificate";
+		goto out;
+	}
+	if (ike_cert_verify(
+		ike->conf.cas, pa->leaf, pa->chain, err, sizeof(err)) == -1) {
+		why = err;
+		goto out;
+	}
+	if (!ike_cert_id_match(
+		pa->leaf, pa->id.type, pa->id.data, pa->id.len)) {
+		why = "its ID is not one of its certificate's";
+		goto out;
+	}
+	if (!ike_sig_verify(pa->leaf, pa->auth.method, pa->auth.data,
+		pa->auth.len, oct, olen, &why) &&
+	    why == NULL)
+		why = "the signature does not verify";
+out:
+	OPENSSL_cleanse(oct, cap);
+	free(oct);
+	return why;
+}
+
+/* Our ID payload's body: type, three reserved bytes, the ID. */
+static size_t
+our_idbody(const struct ike *ike, uint8_t *b)
+{
+	b[0] = ike->conf.idtype;
+	b[1] = b[2] = b[3] = 0;
+	memcpy(b + 4, ike->conf.id, ike->conf.idlen);
+	return 4 + ike->conf.idlen;
+}
+
+/* IDr, CERT and AUTH of ours, the same kind as the peer's proof. */
+static int
+put_proof(
+    struct ike_sa *sa, bool cert, const struct ike_peer *peer, struct ike_wr *w)
+{
+	struct ike *ike = sa->ike;
+	uint8_t	    idb[4 + 256], auth[IKE_AUTH_MAX], *oct = NULL, *der;
+	size_t	    idl = our_idbody(ike, idb), olen, alen,
+	       cap = sa->init_resplen + IKE_NONCE_MAX + IKE_PRF_MAX;
+	uint8_t method;
+	int	i, n, rc = -1;
+
+	ike_put_id(
+	    w, IKE_PT_IDR, ike->conf.idtype, ike->conf.id, ike->conf.idlen);
+	if ((oct = malloc(cap)) == NULL ||
+	    ike_auth_octets(sa->suite.prf, sa->init_resp, sa->init_resplen,
+		sa->ni, sa->nilen, sa->keys.sk_pr, sa->keys.prflen, idb, idl,
+		oct, cap, &olen) == -1)
+		goto out;
+	if (!cert) {
+		if (ike_auth_psk(sa->suite.prf, peer->psk, peer->psklen, oct,
+			olen, auth) == -1)
+			goto out;
+		ike_put_auth(w, IKE_AUTH_PSK, auth, ike_prf_len(sa->suite.prf));
+		rc = 0;
+		goto out;
+	}
+	if (ike->conf.cred == NULL) {
+		log_error("IKE_SA %016llx_i: a certificate client, but no "
+			  "certificate of ours",
+		    (unsigned long long)sa->spi_i);
+		goto out;
+	}
+	der = NULL;
+	if ((n = i2d_X509(ike->conf.cred->cert, &der)) <= 0)
+		goto out;
+	ike_put_cert(w, IKE_PT_CERT, IKE_CERT_X509_SIG, der, (size_t)n);
+	OPENSSL_free(der);
+	for (i = 0; ike->conf.cred->chain != NULL &&
+	     i < sk_X509_num(ike->conf.cred->chain);
+	     i++) {
+		der = NULL;
+		if ((n = i2d_X509(
+			 sk_X509_value(ike->conf.cred->chain, i), &der)) <= 0)
+			goto out;
+		ike_put_cert(w, IKE_PT_CERT, IKE_CERT_X509_SIG, der, (size_t)n);
+		OPENSSL_free(der);
+	}
+	if (ike_sig_sign(ike->conf.cred->key, sa->sig_hashes != 0,
+		sa->sig_hashes, oct, olen, &method, auth, sizeof(auth),
+		&alen) == -1)
+		goto out;
+	ike_put_auth(w, method, auth, alen);
+	rc = 0;
+out:
+	if (oct != NULL) {
+		OPENSSL_cleanse(oct, cap);
+		free(oct);
+	}
+	OPENSSL_cleanse(auth, sizeof(auth));
+	return rc;
+}
+
+/* 3.15: a CP request answered with an address, DNS and the splits. */
+static int
+put_cp(struct ike_sa *sa, struct ike_wr *w)
+{
+	struct ike	*ike = sa->ike;
+	struct ike_cp_pl cp = { .type = IKE_CFG_REPLY };
+	uint8_t		 sub[IKE_MAXSPLIT][8];
+	size_t		 i;
+
+	if (ike->ops.lease(ike->ops.arg, sa->peer_id, &sa->vip) == -1)
+		return -1;
+	sa->leased = true;
+	cp.attr[cp.nattr++] =
+	    (struct ike_cfg_attr){ IKE_CA_INTERNAL_IP4_ADDRESS, sa->vip.u.b,
+		    4 };
+	for (i = 0; i < ike->conf.ndns && cp.nattr < IKE_MAXATTR; i++)
+		cp.attr[cp.nattr++] =
+		    (struct ike_cfg_attr){ IKE_CA_INTERNAL_IP4_DNS,
+			    ike->conf.dns[i].u.b, 4 };
+	for (i = 0; i < ike->conf.nsplit && cp.nattr < IKE_MAXATTR; i++) {
+		memcpy(sub[i], ike->conf.split[i].addr.u.b, 4);
+		memcpy(sub[i] + 4, ike->conf.split[i].mask.u.b, 4);
+		cp.attr[cp.nattr++] =
+		    (struct ike_cfg_attr){ IKE_CA_INTERNAL_IP4_SUBNET, sub[i],
+			    8 };
+	}
+	ike_put_cp(w, &cp);
+	return 0;
+}
+
+static bool
+wants_address(const struct ike_msg *m)
+{
+	const struct ike_pl *pl = ike_msg_find(m, IKE_PT_CP);
+	struct ike_cp_pl     cp;
+	struct ike_err	     e;
+	size_t		     i;
+
+	if (pl == NULL || ike_pl_cp(pl, &cp, &e) == -1 ||
+	    cp.type != IKE_CFG_REQUEST)
+		return false;
+	for (i = 0; i < cp.nattr; i++)
+		if (cp.attr[i].type == IKE_CA_INTERNAL_IP4_ADDRESS)
+			return true;
+	return false;
+}
+
+void
+ike_auth_request(struct ike_sa *sa, struct ike_msg *m)
+{
+	struct ike	    *ike = sa->ike;
+	const struct ike_pl *pid, *pauth, *pidr;
+	struct peer_auth     pa = { 0 };
+	struct ike_id_pl     idr;
+	struct ike_peer	     peer;
+	struct ike_child    *child = NULL;
+	struct ike_err	     e;
+	struct ike_wr	     w;
+	const char	    *why;
+	uint16_t	     notify = 0;
+	bool		     cp;
+
+	if (ike_msg_count(m, IKE_PT_IDI) != 1 ||
+	    ike_msg_count(m, IKE_PT_AUTH) > 1 ||
+	    ike_msg_count(m, IKE_PT_IDR) > 1) {
+		fail(sa, m, "IDi missing, or IDi, IDr or AUTH twice");
+		goto out;
+	}
+	pid = ike_msg_find(m, IKE_PT_IDI);
+	if (ike_pl_id(pid, &pa.id, &e) == -1 ||
+	    ike_id_print(pa.id.type, pa.id.data, pa.id.len, sa->peer_id,
+		sizeof(sa->peer_id)) == -1) {
+		fail(sa, m, "an IDi it cannot read");
+		goto out;
+	}
+	if ((pauth = ike_msg_find(m, IKE_PT_AUTH)) == NULL) {
+		fail(sa, m, "no AUTH payload (EAP is not offered)");
+		goto out;
+	}
+	if (ike_pl_auth(pauth, &pa.auth, &e) == -1) {
+		fail(sa, m, e.why);
+		goto out;
+	}
+	if ((pidr = ike_msg_find(m, IKE_PT_IDR)) != NULL &&
+	    (ike_pl_id(pidr, &idr, &e) == -1 || idr.type != ike->conf.idtype ||
+		idr.len != ike->conf.idlen ||
+		memcmp(idr.data, ike->conf.id, idr.len) != 0)) {
+		fail(sa, m, "it asks for an IDr that is not ours");
+		goto out;
+	}
+	if (ike->ops.peer(ike->ops.arg, sa->peer_id, &peer) == -1) {
+		fail(sa, m, "no client line names it");
+		goto out;
+	}
+	if ((why = verify(sa, m, &peer, &pa)) != NULL) {
+		fail(sa, m, why);
+		goto out;
+	}
+	ike_wr_init(&w, ike->plain, sizeof(ike->plain));
+	if (put_proof(sa, peer.cert, &peer, &w) == -1) {
+		fail(sa, m, "cannot make our own AUTH payload");
+		goto out;
+	}
+	cp = wants_address(m) && ike->conf.pool;
+	if (cp && put_cp(sa, &w) == -1) {
+		log_info("IKE_SA %016llx_i: %s: the pool is exhausted",
+		    (unsigned long long)sa->spi_i, sa->peer_id);
+		notify = IKE_N_INTERNAL_ADDRESS_FAILURE;
+	}
+	if (notify == 0 && ike_msg_find(m, IKE_PT_SA) != NULL)
+		child = ike_child_respond(sa, m, sa->ni, sa->nilen, sa->nr,
+		    sa->nrlen, NULL, 0, ike->next_reqid, &w, &notify);
+	if (notify != 0)
+		ike_put_notify(&w, 0, NULL, 0, notify, NULL, 0);
+	if (w.w.err) {
+		fail(sa, m, "the answer does not fit");
+		goto out;
+	}
+	ike_sa_established(sa);
+	if (child != NULL) {
+		ike->next_reqid++;
+		child->next = sa->children;
+		sa->children = child;
+		if (ike_child_install(sa, child) == 0)
+			ike_child_timer(sa, child);
+		else {
+			/* The SA stands without the CHILD_SA it asked for. */
+			ike_wr_init(&w, ike->plain, sizeof(ike->plain));
+			put_proof(sa, peer.cert, &peer, &w);
+			ike_put_notify(
+			    &w, 0, NULL, 0, IKE_N_TEMPORARY_FAILURE, NULL, 0);
+		}
+	}
+	log_info("IKE_SA %016llx_i %016llx_r: established with %s (%s)%s%s",
+	    (unsigned long long)sa->spi_i, (unsigned long long)sa->spi_r,
+	    sa->peer_id, peer.cert ? "certificate" : "PSK",
+	    sa->leased ? ", virtual address " : "",
+	    sa->leased ?
+		addr_ntop(&sa->vip, (char[ADDR_STRLEN]){ 0 }, ADDR_STRLEN) :
+		"");
+	ike_send_response(sa, IKE_AUTH, m->hdr.msgid, w.first, w.w.p, w.w.off);
+out:
+	X509_free(pa.leaf);
+	sk_X509_pop_free(pa.chain, X509_free);
+}

@@ -1,0 +1,276 @@
+/*
+ * IKE_SA_INIT (RFC 7296 1.2), as the responder: a proposal chosen, the
+ * key exchange in the chosen group (else INVALID_KE_PAYLOAD naming it,
+ * 1.2 and 2.7), nonces, NAT detection (2.23), our CERTREQ for the CAs
+ * that client certificates must chain to (3.7) and the hash algorithms
+ * we verify signatures with (RFC 7427 4).
+ */
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ike_int.h"
+#include "log.h"
+
+#define NR_LEN 32
+
+/* 2.23: SHA-1(SPIi | SPIr | IP | port). */
+static int
+nat_hash(uint64_t spi_i, uint64_t spi_r, const struct addr *a, uint16_t port,
+    uint8_t out[20])
+{
+	uint8_t	      b[8 + 8 + 16 + 2];
+	struct buf_wr w;
+	unsigned int  n;
+
+	buf_wr_init(&w, b, sizeof(b));
+	buf_put_u64(&w, spi_i);
+	buf_put_u64(&w, spi_r);
+	buf_put_bytes(&w, a->u.b, (size_t)addr_len(a->af));
+	buf_put_u16(&w, port);
+	return w.err || EVP_Digest(b, w.off, out, &n, EVP_sha1(), NULL) != 1 ?
+	    -1 :
+	    0;
+}
+
+/* Whether a NAT_DETECTION notify's hash differs from the address it is
+ * about, that is, a NAT rewrote it. */
+static bool
+nat_seen(
+    const struct ike_msg *m, uint16_t type, const struct addr *a, uint16_t port)
+{
+	struct ike_notify_pl n;
+	struct ike_err	     e;
+	uint8_t		     h[20];
+	bool		     present = false;
+	size_t		     i;
+
+	if (nat_hash(m->hdr.spi_i, 0, a, port, h) == -1)
+		return false;
+	for (i = 0; i < m->npl; i++) {
+		if (m->pl[i].type != IKE_PT_N ||
+		    ike_pl_notify(&m->pl[i], &n, &e) == -1 || n.type != type)
+			continue;
+		present = true;
+		/* of several source hashes, any one may match */
+		if (n.len == 20 && memcmp(h, n.data, 20) == 0)
+			return false;
+	}
+	return present;
+}
+
+static unsigned int
+sig_hashes(const struct ike_msg *m)
+{
+	const struct ike_pl *pl =
+	    ike_msg_notify(m, IKE_N_SIGNATURE_HASH_ALGORITHMS);
+	struct ike_notify_pl n;
+	struct ike_err	     e;
+	unsigned int	     mask = 0, h;
+	size_t		     i;
+
+	if (pl == NULL || ike_pl_notify(pl, &n, &e) == -1)
+		return 0;
+	for (i = 0; i + 1 < n.len; i += 2) {
+		h = (unsigned int)n.data[i] << 8 | n.data[i + 1];
+		if (h < 32)
+			mask |= 1u << h;
+	}
+	return mask;
+}
+
+/* 3.7: SHA-1 of each CA's SubjectPublicKeyInfo, concatenated. */
+static size_t
+certreq_hashes(X509_STORE *store, uint8_t *out, size_t cap)
+{
+	STACK_OF(X509_OBJECT) *objs = X509_STORE_get0_objects(store);
+	X509	    *x;
+	uint8_t	    *der = NULL;
+	unsigned int hl;
+	size_t	     n = 0;
+	int	     i, len;
+
+	for (i = 0; i < sk_X509_OBJECT_num(objs) && n + 20 <= cap; i++) {
+		if ((x = X509_OBJECT_get0_X509(
+			 sk_X509_OBJECT_value(objs, i))) == NULL)
+			continue;
+		if ((len = i2d_PUBKEY(X509_get0_pubkey(x), &der)) <= 0)
+			continue;
+		if (EVP_Digest(
+			der, (size_t)len, out + n, &hl, EVP_sha1(), NULL) == 1)
+			n += 20;
+		OPENSSL_free(der);
+		der = NULL;
+	}
+	return n;
+}
+
+/* An answer without SA: one notify, unencrypted (1.2, 2.21.1). */
+static void
+refuse(struct ike *ike, const struct ike_path *path, const struct ike_msg *m,
+    uint16_t notify, const uint8_t *data, size_t len)
+{
+	struct ike_hdr h = { .spi_i = m->hdr.spi_i,
+		.version = IKE_VERSION,
+		.exch = IKE_SA_INIT,
+		.flags = IKE_F_RESPONSE };
+	struct ike_wr  w;
+
+	ike_wr_init(&w, ike->plain, sizeof(ike->plain));
+	ike_put_notify(&w, 0, NULL, 0, notify, data, len);
+	h.next = w.first;
+	if (!w.w.err)
+		ike_send_plain(ike, path, &h, w.w.p, w.w.off);
+}
+
+/* Exactly one payload of a type, else INVALID_SYNTAX. */
+static const struct ike_pl *
+one(const struct ike_msg *m, uint8_t type, const char *from, const char *name)
+{
+	size_t n = ike_msg_count(m, type);
+
+	if (n != 1) {
+		log_info("IKE_SA_INIT from %s: %zu %s payloads, not one", from,
+		    n, name);
+		return NULL;
+	}
+	return ike_msg_find(m, type);
+}
+
+void
+ike_init_request(
+    struct ike *ike, const struct ike_path *path, struct ike_msg *m)
+{
+	const struct ike_pl *psa, *pke, *pn;
+	struct ike_sa_pl    *offer = NULL;
+	struct ike_prop	     chosen;
+	struct ike_ke_pl     ke;
+	struct ike_err	     e;
+	struct ike_dh	    *dh = NULL;
+	struct ike_sa	    *sa = NULL;
+	struct ike_wr	     w;
+	struct ike_hdr	     h;
+	uint8_t		     pub[IKE_DH_MAX], shared[IKE_DH_MAX], hash[20];
+	uint8_t		     creq[20 * 16], sh[16], grp[2];
+	size_t		     publen, slen, n;
+	const char	    *why;
+	char		     from[ADDR_STRLEN + 8], pbuf[256];
+	uint16_t	     group;
+
+	addr_ntop(&path->remote, from, sizeof(from));
+	snprintf(from + strlen(from), 8, ":%u", path->rport);
+	if ((psa = one(m, IKE_PT_SA, from, "SA")) == NULL ||
+	    (pke = one(m, IKE_PT_KE, from, "KE")) == NULL ||
+	    (pn = one(m, IKE_PT_NONCE, from, "Nonce")) == NULL) {
+		refuse(ike, path, m, IKE_N_INVALID_SYNTAX, NULL, 0);
+		return;
+	}
+	if ((offer = malloc(sizeof(*offer))) == NULL)
+		return;
+	if (ike_pl_sa(psa, offer, &e) == -1 || ike_pl_ke(pke, &ke, &e) == -1) {
+		log_info("IKE_SA_INIT from %s: %s", from, e.why);
+		refuse(ike, path, m, IKE_N_INVALID_SYNTAX, NULL, 0);
+		goto out;
+	}
+	if (ike_proposal_select(offer, IKE_PROTO_IKE, ike->conf.ike_prop,
+		ike->conf.nike_prop, &chosen) == -1) {
+		ike_proposal_print(&offer->prop[0], pbuf, sizeof(pbuf));
+		log_info("IKE_SA_INIT from %s: no proposal chosen (first "
+			 "offered: %s)",
+		    from, offer->nprop > 0 ? pbuf : "none");
+		refuse(ike, path, m, IKE_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+		goto out;
+	}
+	group = ike_proposal_dh(&chosen);
+	if (ke.group != group) {
+		log_info("IKE_SA_INIT from %s: KE in group %u, asking for %u",
+		    from, ke.group, group);
+		grp[0] = (uint8_t)(group >> 8);
+		grp[1] = (uint8_t)group;
+		refuse(ike, path, m, IKE_N_INVALID_KE_PAYLOAD, grp, 2);
+		goto out;
+	}
+	if ((dh = ike_dh_new(group)) == NULL ||
+	    ike_dh_public(dh, pub, sizeof(pub), &publen) == -1)
+		goto out;
+	if (ike_dh_shared(dh, ke.data, ke.len, shared, sizeof(shared), &slen,
+		&why) == -1) {
+		log_info("IKE_SA_INIT from %s: KE refused: %s", from, why);
+		refuse(ike, path, m, IKE_N_INVALID_SYNTAX, NULL, 0);
+		goto out;
+	}
+	if ((sa = ike_sa_new(ike, path, m->hdr.spi_i)) == NULL)
+		goto out;
+	sa->prop = chosen;
+	if (ike_proposal_suite(&chosen, &sa->suite) == -1)
+		goto fail;
+	sa->nilen = pn->len;
+	memcpy(sa->ni, pn->body, pn->len);
+	sa->nrlen = NR_LEN;
+	if (RAND_bytes(sa->nr, NR_LEN) != 1)
+		goto fail;
+	if (ike_sa_keys(sa, shared, slen, NULL, 0) == -1)
+		goto fail;
+	sa->nat = nat_seen(m, IKE_N_NAT_DETECTION_SOURCE_IP, &path->remote,
+		      path->rport) ||
+	    nat_seen(m, IKE_N_NAT_DETECTION_DESTINATION_IP, &path->local,
+		path->lport);
+	sa->sig_hashes = sig_hashes(m);
+	if ((sa->init_req = malloc(m->hdr.len)) == NULL)
+		goto fail;
+	memcpy(sa->init_req, m->raw, m->hdr.len);
+	sa->init_reqlen = m->hdr.len;
+
+	ike_wr_init(&w, ike->plain, sizeof(ike->plain));
+	offer->nprop = 1;
+	offer->prop[0] = chosen;
+	ike_put_sa(&w, offer);
+	ike_put_ke(&w, group, pub, publen);
+	ike_put_nonce(&w, sa->nr, sa->nrlen);
+	if (nat_hash(sa->spi_i, sa->spi_r, &path->local, path->lport, hash) ==
+	    0)
+		ike_put_notify(
+		    &w, 0, NULL, 0, IKE_N_NAT_DETECTION_SOURCE_IP, hash, 20);
+	if (nat_hash(sa->spi_i, sa->spi_r, &path->remote, path->rport, hash) ==
+	    0)
+		ike_put_notify(&w, 0, NULL, 0,
+		    IKE_N_NAT_DETECTION_DESTINATION_IP, hash, 20);
+	if (ike->conf.cas != NULL &&
+	    (n = certreq_hashes(ike->conf.cas, creq, sizeof(creq))) > 0)
+		ike_put_cert(&w, IKE_PT_CERTREQ, IKE_CERT_X509_SIG, creq, n);
+	if ((n = ike_sig_hashes(sh, sizeof(sh))) > 0)
+		ike_put_notify(
+		    &w, 0, NULL, 0, IKE_N_SIGNATURE_HASH_ALGORITHMS, sh, n);
+	if (w.w.err)
+		goto fail;
+	memset(&h, 0, sizeof(h));
+	h.spi_i = sa->spi_i;
+	h.spi_r = sa->spi_r;
+	h.next = w.first;
+	h.version = IKE_VERSION;
+	h.exch = IKE_SA_INIT;
+	h.flags = IKE_F_RESPONSE;
+	ike_send_plain(ike, path, &h, w.w.p, w.w.off);
+	/* ike_send_plain left the whole message in ike->out. */
+	n = IKE_HDR_LEN + w.w.off;
+	if ((sa->init_resp = malloc(n)) == NULL)
+		goto fail;
+	memcpy(sa->init_resp, ike->out, n);
+	sa->init_resplen = n;
+	sa->recv_msgid = 1;
+	log_info("IKE_SA %016llx_i %016llx_r: IKE_SA_INIT from %s answered "
+		 "(%s%s)",
+	    (unsigned long long)sa->spi_i, (unsigned long long)sa->spi_r, from,
+	    ike_proposal_print(&chosen, pbuf, sizeof(pbuf)) == 0 ? pbuf : "?",
+	    sa->nat ? ", NAT detected" : "");
+	goto out;
+fail:
+	ike_sa_kill(sa, "cannot set up its keys");
+out:
+	OPENSSL_cleanse(shared, sizeof(shared));
+	ike_dh_free(dh);
+	free(offer);
+}
