@@ -47,6 +47,11 @@ is_type(const struct ike_pl *pl, uint8_t a, uint8_t b, struct ike_err *e)
 {
 	char nb[16];
 
+	if (pl == NULL) {
+		fail(e, IKE_N_INVALID_SYNTAX, a, "%s: missing",
+		    ike_pt_name(a, nb));
+		return false;
+	}
 	if (pl->type == a || pl->type == b)
 		return true;
 	fail(e, IKE_N_INVALID_SYNTAX, pl->type, "%s: not the payload wanted",
@@ -104,7 +109,7 @@ ike_pl_sa(const struct ike_pl *pl, struct ike_sa_pl *sa, struct ike_err *e)
 		buf_get_u8(&r, &more);
 		buf_get_u8(&r, &res);
 		buf_get_u16(&r, &len);
-		if (r.err || len < 8 || buf_sub(&r, &p, len - 8) == -1)
+		if (r.err || len < 8 || buf_sub(&r, &p, len - 4) == -1)
 			return malformed(pl, e);
 		buf_get_u8(&p, &pr->num);
 		buf_get_u8(&p, &pr->proto);
