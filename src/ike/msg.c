@@ -26,7 +26,7 @@ struct pl_rule {
 	uint8_t	    type;
 	uint8_t	    min; /* body bytes below which the length is wrong */
 	const char *name;
-	int	    (*check)(struct chk *, struct buf_rd *);
+	int (*check)(struct chk *, struct buf_rd *);
 };
 
 static int chk_sa(struct chk *, struct buf_rd *);
@@ -43,6 +43,7 @@ static int chk_cp(struct chk *, struct buf_rd *);
 static int chk_eap(struct chk *, struct buf_rd *);
 
 /* 3.2's payload types; min is each body's fixed part (3.3 to 3.16). */
+/* clang-format off */
 static const struct pl_rule pl_rules[] = {
 	{ IKE_PT_SA, 8, "SA", chk_sa },
 	{ IKE_PT_KE, 4, "KE", chk_ke },
@@ -62,6 +63,7 @@ static const struct pl_rule pl_rules[] = {
 	{ IKE_PT_EAP, 4, "EAP", chk_eap },
 	{ IKE_PT_SKF, 5, "SKF", chk_skf }, /* RFC 7383 2.5 */
 };
+/* clang-format on */
 
 #define NRULES (sizeof(pl_rules) / sizeof(pl_rules[0]))
 
@@ -133,8 +135,8 @@ name_of(const struct name *t, size_t n, uint16_t num, char buf[16])
 const char *
 ike_exch_name(uint8_t x, char buf[16])
 {
-	return name_of(exch_names, sizeof(exch_names) / sizeof(exch_names[0]),
-	    x, buf);
+	return name_of(
+	    exch_names, sizeof(exch_names) / sizeof(exch_names[0]), x, buf);
 }
 
 const char *
@@ -214,24 +216,28 @@ chk_attrs(struct chk *c, struct buf_rd *r, unsigned int pn, unsigned int xn)
 		if (buf_left(r) < 4)
 			return bad(c,
 			    "proposal %u transform %u: attribute of %zu bytes, "
-			    "fewer than 4", pn, xn, buf_left(r));
+			    "fewer than 4",
+			    pn, xn, buf_left(r));
 		buf_get_u16(r, &at);
 		buf_get_u16(r, &v);
 		if ((at & 0x7fff) == IKE_ATTR_KEYLEN) {
 			if (!(at & 0x8000))
 				return bad(c,
 				    "proposal %u transform %u: key length "
-				    "attribute without the AF bit", pn, xn);
+				    "attribute without the AF bit",
+				    pn, xn);
 			if (keylen)
 				return bad(c,
 				    "proposal %u transform %u: two key length "
-				    "attributes", pn, xn);
+				    "attributes",
+				    pn, xn);
 			keylen = true;
 		}
 		if (!(at & 0x8000) && buf_skip(r, v) == -1)
 			return bad(c,
 			    "proposal %u transform %u: attribute type %u of "
-			    "%u bytes past the end", pn, xn, at & 0x7fff, v);
+			    "%u bytes past the end",
+			    pn, xn, at & 0x7fff, v);
 	}
 	return 0;
 }
@@ -246,8 +252,10 @@ chk_xf(struct chk *c, struct buf_rd *r, unsigned int pn, unsigned int xn,
 	uint16_t      len, id;
 
 	if (buf_left(r) < 8)
-		return bad(c, "proposal %u transform %u: %zu bytes, fewer "
-		    "than 8", pn, xn, buf_left(r));
+		return bad(c,
+		    "proposal %u transform %u: %zu bytes, fewer "
+		    "than 8",
+		    pn, xn, buf_left(r));
 	buf_get_u8(r, &more);
 	buf_get_u8(r, &res);
 	buf_get_u16(r, &len);
@@ -255,11 +263,15 @@ chk_xf(struct chk *c, struct buf_rd *r, unsigned int pn, unsigned int xn,
 	buf_get_u8(r, &res);
 	buf_get_u16(r, &id);
 	if (more != (last ? 0 : 3))
-		return bad(c, "proposal %u transform %u: last substructure "
-		    "%u, want %u", pn, xn, more, last ? 0 : 3);
+		return bad(c,
+		    "proposal %u transform %u: last substructure "
+		    "%u, want %u",
+		    pn, xn, more, last ? 0 : 3);
 	if (len < 8 || (size_t)len - 8 > buf_left(r))
-		return bad(c, "proposal %u transform %u: length %u, want 8 "
-		    "to %zu", pn, xn, len, buf_left(r) + 8);
+		return bad(c,
+		    "proposal %u transform %u: length %u, want 8 "
+		    "to %zu",
+		    pn, xn, len, buf_left(r) + 8);
 	buf_sub(r, &a, len - 8);
 	return chk_attrs(c, &a, pn, xn);
 }
@@ -275,10 +287,11 @@ chk_prop(struct chk *c, struct buf_rd *p, unsigned int pn, uint8_t proto,
 		return bad(c, "proposal %u: protocol %u unknown", pn, proto);
 	/* 3.3.1: none in IKE_SA_INIT, 8 when rekeying the IKE SA */
 	if (proto == IKE_PROTO_IKE ? spisize != 0 && spisize != 8 :
-	    spisize != 4)
+				     spisize != 4)
 		return bad(c, "proposal %u: SPI size %u for %s", pn, spisize,
-		    proto == IKE_PROTO_IKE ? "IKE" :
-		    proto == IKE_PROTO_AH  ? "AH" : "ESP");
+		    proto == IKE_PROTO_IKE    ? "IKE" :
+			proto == IKE_PROTO_AH ? "AH" :
+						"ESP");
 	if (buf_skip(p, spisize) == -1)
 		return bad(c, "proposal %u: SPI of %u bytes past the end", pn,
 		    spisize);
@@ -321,8 +334,10 @@ chk_sa(struct chk *c, struct buf_rd *r)
 		buf_get_u8(r, &spisize);
 		buf_get_u8(r, &nxf);
 		if (more != 0 && more != 2)
-			return bad(c, "proposal %u: last substructure %u, not "
-			    "0 or 2", num, more);
+			return bad(c,
+			    "proposal %u: last substructure %u, not "
+			    "0 or 2",
+			    num, more);
 		if (len < 8 || (size_t)len - 8 > buf_left(r))
 			return bad(c, "proposal %u: length %u, want 8 to %zu",
 			    num, len, buf_left(r) + 8);
@@ -331,19 +346,21 @@ chk_sa(struct chk *c, struct buf_rd *r)
 		if (n == 0 && num == 0)
 			return bad(c, "proposal number 0");
 		if (n > 0 && resp)
-			return bad(c, "a response with more than one "
+			return bad(c,
+			    "a response with more than one "
 			    "proposal");
 		if (n > 0 && num != prev + 1)
-			return bad(c, "proposal number %u after %u", num,
-			    prev);
+			return bad(c, "proposal number %u after %u", num, prev);
 		buf_sub(r, &p, len - 8);
 		if (chk_prop(c, &p, num, proto, spisize, nxf) == -1)
 			return -1;
 		prev = num;
 	}
 	if (more != 0)
-		return bad(c, "proposal %u says more follow, but the payload "
-		    "ends", prev);
+		return bad(c,
+		    "proposal %u says more follow, but the payload "
+		    "ends",
+		    prev);
 	return 0;
 }
 
@@ -371,8 +388,7 @@ chk_id(struct chk *c, struct buf_rd *r)
 	if (type == IKE_ID_IPV4_ADDR && buf_left(r) != 4)
 		return bad(c, "IPv4 address of %zu bytes, not 4", buf_left(r));
 	if (type == IKE_ID_IPV6_ADDR && buf_left(r) != 16)
-		return bad(c, "IPv6 address of %zu bytes, not 16",
-		    buf_left(r));
+		return bad(c, "IPv6 address of %zu bytes, not 16", buf_left(r));
 	if (buf_left(r) == 0)
 		return bad(c, "type %u with no identification data", type);
 	return 0;
@@ -406,11 +422,11 @@ static int
 chk_nonce(struct chk *c, struct buf_rd *r)
 {
 	if (buf_left(r) < IKE_NONCE_MIN)
-		return bad(c, "%zu bytes, fewer than %d", buf_left(r),
-		    IKE_NONCE_MIN);
+		return bad(
+		    c, "%zu bytes, fewer than %d", buf_left(r), IKE_NONCE_MIN);
 	if (buf_left(r) > IKE_NONCE_MAX)
-		return bad(c, "%zu bytes, more than %d", buf_left(r),
-		    IKE_NONCE_MAX);
+		return bad(
+		    c, "%zu bytes, more than %d", buf_left(r), IKE_NONCE_MAX);
 	return 0;
 }
 
@@ -446,13 +462,15 @@ chk_delete(struct chk *c, struct buf_rd *r)
 	switch (proto) {
 	case IKE_PROTO_IKE:
 		if (spisize != 0)
-			return bad(c, "IKE SA with SPI size %u, not 0",
-			    spisize);
+			return bad(
+			    c, "IKE SA with SPI size %u, not 0", spisize);
 		if (n != 0)
 			return bad(c, "IKE SA with %u SPIs, not 0", n);
 		if (buf_left(r) > 0)
-			return bad(c, "IKE SA with %zu bytes after the "
-			    "header", buf_left(r));
+			return bad(c,
+			    "IKE SA with %zu bytes after the "
+			    "header",
+			    buf_left(r));
 		return 0;
 	case IKE_PROTO_AH:
 	case IKE_PROTO_ESP:
@@ -460,8 +478,8 @@ chk_delete(struct chk *c, struct buf_rd *r)
 			return bad(c, "%s SA with SPI size %u, not 4",
 			    proto == IKE_PROTO_AH ? "AH" : "ESP", spisize);
 		if ((size_t)n * 4 != buf_left(r))
-			return bad(c, "%u SPIs of 4 bytes, %zu bytes follow",
-			    n, buf_left(r));
+			return bad(c, "%u SPIs of 4 bytes, %zu bytes follow", n,
+			    buf_left(r));
 		return 0;
 	default:
 		return bad(c, "protocol %u unknown", proto);
@@ -481,8 +499,8 @@ chk_sel(struct chk *c, struct buf_rd *r, unsigned int i)
 	char	      a[ADDR_STRLEN], b[ADDR_STRLEN];
 
 	if (buf_left(r) < 4)
-		return bad(c, "selector %u: %zu bytes, fewer than 4", i,
-		    buf_left(r));
+		return bad(
+		    c, "selector %u: %zu bytes, fewer than 4", i, buf_left(r));
 	buf_get_u8(r, &type);
 	buf_get_u8(r, &proto);
 	buf_get_u16(r, &len);
@@ -498,8 +516,10 @@ chk_sel(struct chk *c, struct buf_rd *r, unsigned int i)
 		return bad(c, "selector %u: length %u, not %u for type %u", i,
 		    len, want, type);
 	if (buf_sub(r, &s, len - 4) == -1)
-		return bad(c, "selector %u: length %u past the end (%zu "
-		    "bytes left)", i, len, buf_left(r) + 4);
+		return bad(c,
+		    "selector %u: length %u past the end (%zu "
+		    "bytes left)",
+		    i, len, buf_left(r) + 4);
 	memset(&start, 0, sizeof(start));
 	memset(&end, 0, sizeof(end));
 	start.af = end.af = alen == 4 ? AF_INET : AF_INET6;
@@ -513,8 +533,8 @@ chk_sel(struct chk *c, struct buf_rd *r, unsigned int i)
 		    addr_ntop(&end, b, sizeof(b)));
 	/* RFC 4301 4.4.1.1: start 65535, end 0 is OPAQUE */
 	if (sport > eport && !(sport == 65535 && eport == 0))
-		return bad(c, "selector %u: start port %u above end port %u",
-		    i, sport, eport);
+		return bad(c, "selector %u: start port %u above end port %u", i,
+		    sport, eport);
 	return 0;
 }
 
@@ -553,9 +573,9 @@ chk_skf(struct chk *c, struct buf_rd *r)
 
 /* 3.15.1: the lengths a known attribute may have besides 0. */
 static const struct {
-	uint16_t type;
-	uint16_t len; /* 0: any multiple of mult */
-	uint16_t mult;
+	uint16_t    type;
+	uint16_t    len; /* 0: any multiple of mult */
+	uint16_t    mult;
 	const char *name;
 } cp_attrs[] = {
 	{ IKE_CA_INTERNAL_IP4_ADDRESS, 4, 0, "INTERNAL_IP4_ADDRESS" },
@@ -611,9 +631,10 @@ chk_cp(struct chk *c, struct buf_rd *r)
 			return bad(c, "attribute %u (type %u): R bit set", i,
 			    at & 0x7fff);
 		if (buf_skip(r, len) == -1)
-			return bad(c, "attribute %u (type %u): length %u past "
-			    "the end (%zu bytes left)", i, at, len,
-			    buf_left(r));
+			return bad(c,
+			    "attribute %u (type %u): length %u past "
+			    "the end (%zu bytes left)",
+			    i, at, len, buf_left(r));
 		if (chk_cp_attr(c, at, len) == -1)
 			return -1;
 	}
@@ -630,8 +651,8 @@ chk_eap(struct chk *c, struct buf_rd *r)
 	buf_skip(r, 2);
 	buf_get_u16(r, &len);
 	if (len != have)
-		return bad(c, "length field %u, payload body %zu bytes", len,
-		    have);
+		return bad(
+		    c, "length field %u, payload body %zu bytes", len, have);
 	return 0;
 }
 
@@ -669,7 +690,8 @@ walk(struct ike_msg *msg, const uint8_t *base, size_t len, size_t start,
 		if (buf_left(&r) < IKE_PLHDR_LEN)
 			return fail(e, IKE_N_INVALID_SYNTAX, type,
 			    "%s: generic header past the end (%zu bytes "
-			    "left)", name, buf_left(&r));
+			    "left)",
+			    name, buf_left(&r));
 		pl = &msg->pl[msg->npl];
 		pl->off = r.off;
 		buf_get_u8(&r, &next);
@@ -680,12 +702,11 @@ walk(struct ike_msg *msg, const uint8_t *base, size_t len, size_t start,
 			    "%s: length %u, fewer than %u", name, plen, min);
 		if ((size_t)plen - IKE_PLHDR_LEN > buf_left(&r))
 			return fail(e, IKE_N_INVALID_SYNTAX, type,
-			    "%s: length %u past the end (%zu bytes left)",
-			    name, plen, buf_left(&r) + IKE_PLHDR_LEN);
+			    "%s: length %u past the end (%zu bytes left)", name,
+			    plen, buf_left(&r) + IKE_PLHDR_LEN);
 		if (rule == NULL && (flags & IKE_PL_CRITICAL))
-			return fail(e, IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD,
-			    type, "payload type %u unknown and critical",
-			    type);
+			return fail(e, IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD, type,
+			    "payload type %u unknown and critical", type);
 		pl->type = type;
 		pl->critical = flags & IKE_PL_CRITICAL;
 		pl->len = plen - IKE_PLHDR_LEN;
@@ -723,8 +744,8 @@ walk(struct ike_msg *msg, const uint8_t *base, size_t len, size_t start,
 }
 
 int
-ike_msg_parse(const uint8_t *buf, size_t len, struct ike_msg *msg,
-    struct ike_err *e)
+ike_msg_parse(
+    const uint8_t *buf, size_t len, struct ike_msg *msg, struct ike_err *e)
 {
 	struct ike_hdr *h = &msg->hdr;
 	struct buf_rd	r;

@@ -198,8 +198,8 @@ ike_pl_auth(const struct ike_pl *pl, struct ike_auth_pl *a, struct ike_err *e)
 }
 
 int
-ike_pl_notify(const struct ike_pl *pl, struct ike_notify_pl *n,
-    struct ike_err *e)
+ike_pl_notify(
+    const struct ike_pl *pl, struct ike_notify_pl *n, struct ike_err *e)
 {
 	struct buf_rd r;
 
@@ -219,8 +219,8 @@ ike_pl_notify(const struct ike_pl *pl, struct ike_notify_pl *n,
 }
 
 int
-ike_pl_delete(const struct ike_pl *pl, struct ike_delete_pl *d,
-    struct ike_err *e)
+ike_pl_delete(
+    const struct ike_pl *pl, struct ike_delete_pl *d, struct ike_err *e)
 {
 	struct buf_rd r;
 	uint16_t      n;
@@ -386,8 +386,8 @@ pl_end(struct ike_wr *wr, size_t at)
 
 /* Payloads whose body is a few fixed bytes and then data. */
 static void
-put_simple(struct ike_wr *wr, uint8_t type, const uint8_t *fixed,
-    size_t flen, const uint8_t *data, size_t len)
+put_simple(struct ike_wr *wr, uint8_t type, const uint8_t *fixed, size_t flen,
+    const uint8_t *data, size_t len)
 {
 	size_t at;
 
@@ -457,8 +457,7 @@ ike_put_sa(struct ike_wr *wr, const struct ike_sa_pl *sa)
 }
 
 void
-ike_put_ke(struct ike_wr *wr, uint16_t group, const uint8_t *data,
-    size_t len)
+ike_put_ke(struct ike_wr *wr, uint16_t group, const uint8_t *data, size_t len)
 {
 	const uint8_t f[4] = { group >> 8, group & 0xff, 0, 0 };
 
@@ -496,8 +495,7 @@ ike_put_cert(struct ike_wr *wr, uint8_t pltype, uint8_t enc,
 }
 
 void
-ike_put_auth(struct ike_wr *wr, uint8_t method, const uint8_t *data,
-    size_t len)
+ike_put_auth(struct ike_wr *wr, uint8_t method, const uint8_t *data, size_t len)
 {
 	const uint8_t f[4] = { method, 0, 0, 0 };
 
@@ -525,8 +523,8 @@ ike_put_notify(struct ike_wr *wr, uint8_t proto, const uint8_t *spi,
 }
 
 void
-ike_put_delete(struct ike_wr *wr, uint8_t proto, const uint32_t *spi,
-    size_t nspi)
+ike_put_delete(
+    struct ike_wr *wr, uint8_t proto, const uint32_t *spi, size_t nspi)
 {
 	size_t at, i;
 
@@ -568,8 +566,9 @@ ike_put_ts(struct ike_wr *wr, uint8_t pltype, const struct ike_ts_pl *ts)
 			return;
 		}
 		alen = t->start.af == AF_INET ? 4 : 16;
-		buf_put_u8(&wr->w, alen == 4 ? IKE_TS_IPV4_ADDR_RANGE :
-		    IKE_TS_IPV6_ADDR_RANGE);
+		buf_put_u8(&wr->w,
+		    alen == 4 ? IKE_TS_IPV4_ADDR_RANGE :
+				IKE_TS_IPV6_ADDR_RANGE);
 		buf_put_u8(&wr->w, t->proto);
 		buf_put_u16(&wr->w, (uint16_t)(8 + 2 * alen));
 		buf_put_u16(&wr->w, t->sport);
@@ -620,8 +619,7 @@ ike_put_eap(struct ike_wr *wr, const uint8_t *data, size_t len)
 }
 
 void
-ike_put_sk(struct ike_wr *wr, uint8_t inner, const uint8_t *body,
-    size_t len)
+ike_put_sk(struct ike_wr *wr, uint8_t inner, const uint8_t *body, size_t len)
 {
 	size_t at;
 

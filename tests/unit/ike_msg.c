@@ -14,39 +14,39 @@
 
 /* strongSwan 5.9.8's IKE_SA_INIT request, "proposals = default". */
 static const char sswan_init[] =
-	"4183b1342114bf9c000000000000000021202208000000000000041822000358"
-	"02000168010100260300000c0100000c800e00800300000c0100000c800e00c0"
-	"0300000c0100000c800e01000300000c0100000d800e00800300000c0100000d"
-	"800e00c00300000c0100000d800e01000300000c01000017800e00800300000c"
-	"01000017800e00c00300000c01000017800e01000300000c01000018800e0080"
-	"0300000c01000018800e00c00300000c01000018800e01000300000801000003"
-	"030000080300000c030000080300000d030000080300000e0300000803000005"
-	"0300000803000008030000080300000203000008020000050300000802000006"
-	"0300000802000007030000080200000403000008020000080300000802000002"
-	"030000080400001f030000080400002003000008040000130300000804000014"
-	"0300000804000015030000080400001c030000080400001d030000080400001e"
-	"030000080400000f030000080400001003000008040000110300000804000012"
-	"000000080400000e000001ec0201002f0300000c01000010800e00800300000c"
-	"01000010800e00c00300000c01000010800e01000300000c01000014800e0080"
-	"0300000c01000014800e00c00300000c01000014800e0100030000080100001c"
-	"0300000c0100001b800e00800300000c0100001b800e00c00300000c0100001b"
-	"800e01000300000c0100000e800e00800300000c0100000e800e00c00300000c"
-	"0100000e800e01000300000c0100000f800e00800300000c0100000f800e00c0"
-	"0300000c0100000f800e01000300000c01000012800e00800300000c01000012"
-	"800e00c00300000c01000012800e01000300000c01000013800e00800300000c"
-	"01000013800e00c00300000c01000013800e01000300000c01000019800e0080"
-	"0300000c01000019800e00c00300000c01000019800e01000300000c0100001a"
-	"800e00800300000c0100001a800e00c00300000c0100001a800e010003000008"
-	"0200000503000008020000060300000802000007030000080200000403000008"
-	"020000080300000802000002030000080400001f030000080400002003000008"
-	"0400001303000008040000140300000804000015030000080400001c03000008"
-	"0400001d030000080400001e030000080400000f030000080400001003000008"
-	"040000110300000804000012000000080400000e28000028001f00006d9ab228"
-	"82506b15991904ef8a38ea1339ef1a3a39125d041219535add597b4d29000024"
-	"d9a5537f9eeae1a7ac4f50698a4845cfce6a627cb5fbe2f4081935892ba27707"
-	"2900001c00004004cca8154e29b1af14dcd178132b0d44165324842e2900001c"
-	"0000400537240e5868a4fd6653b36881eb34ec40810e7454290000080000402e"
-	"290000100000402f00020003000400050000000800004016";
+    "4183b1342114bf9c000000000000000021202208000000000000041822000358"
+    "02000168010100260300000c0100000c800e00800300000c0100000c800e00c0"
+    "0300000c0100000c800e01000300000c0100000d800e00800300000c0100000d"
+    "800e00c00300000c0100000d800e01000300000c01000017800e00800300000c"
+    "01000017800e00c00300000c01000017800e01000300000c01000018800e0080"
+    "0300000c01000018800e00c00300000c01000018800e01000300000801000003"
+    "030000080300000c030000080300000d030000080300000e0300000803000005"
+    "0300000803000008030000080300000203000008020000050300000802000006"
+    "0300000802000007030000080200000403000008020000080300000802000002"
+    "030000080400001f030000080400002003000008040000130300000804000014"
+    "0300000804000015030000080400001c030000080400001d030000080400001e"
+    "030000080400000f030000080400001003000008040000110300000804000012"
+    "000000080400000e000001ec0201002f0300000c01000010800e00800300000c"
+    "01000010800e00c00300000c01000010800e01000300000c01000014800e0080"
+    "0300000c01000014800e00c00300000c01000014800e0100030000080100001c"
+    "0300000c0100001b800e00800300000c0100001b800e00c00300000c0100001b"
+    "800e01000300000c0100000e800e00800300000c0100000e800e00c00300000c"
+    "0100000e800e01000300000c0100000f800e00800300000c0100000f800e00c0"
+    "0300000c0100000f800e01000300000c01000012800e00800300000c01000012"
+    "800e00c00300000c01000012800e01000300000c01000013800e00800300000c"
+    "01000013800e00c00300000c01000013800e01000300000c01000019800e0080"
+    "0300000c01000019800e00c00300000c01000019800e01000300000c0100001a"
+    "800e00800300000c0100001a800e00c00300000c0100001a800e010003000008"
+    "0200000503000008020000060300000802000007030000080200000403000008"
+    "020000080300000802000002030000080400001f030000080400002003000008"
+    "0400001303000008040000140300000804000015030000080400001c03000008"
+    "0400001d030000080400001e030000080400000f030000080400001003000008"
+    "040000110300000804000012000000080400000e28000028001f00006d9ab228"
+    "82506b15991904ef8a38ea1339ef1a3a39125d041219535add597b4d29000024"
+    "d9a5537f9eeae1a7ac4f50698a4845cfce6a627cb5fbe2f4081935892ba27707"
+    "2900001c00004004cca8154e29b1af14dcd178132b0d44165324842e2900001c"
+    "0000400537240e5868a4fd6653b36881eb34ec40810e7454290000080000402e"
+    "290000100000402f00020003000400050000000800004016";
 
 #define BUFSZ 4096
 
@@ -120,8 +120,8 @@ mk_sa(struct ike_sa_pl *sa)
 	p->nxf = 5;
 	p->xf[0] = (struct ike_xf){ IKE_XT_ENCR, IKE_ENCR_AES_CBC, 128 };
 	p->xf[1] = (struct ike_xf){ IKE_XT_ENCR, IKE_ENCR_AES_CBC, 256 };
-	p->xf[2] = (struct ike_xf){ IKE_XT_INTEG,
-		IKE_INTEG_HMAC_SHA2_256_128, 0 };
+	p->xf[2] =
+	    (struct ike_xf){ IKE_XT_INTEG, IKE_INTEG_HMAC_SHA2_256_128, 0 };
 	p->xf[3] = (struct ike_xf){ IKE_XT_PRF, IKE_PRF_HMAC_SHA2_256, 0 };
 	p->xf[4] = (struct ike_xf){ IKE_XT_DH, IKE_DH_CURVE25519, 0 };
 	p = &sa->prop[1];
@@ -134,8 +134,8 @@ mk_sa(struct ike_sa_pl *sa)
 }
 
 static void
-cmp_sa(const struct ike_sa_pl *got, const struct ike_sa_pl *want,
-    const char *what)
+cmp_sa(
+    const struct ike_sa_pl *got, const struct ike_sa_pl *want, const char *what)
 {
 	size_t i, j;
 	int    bad = 0;
@@ -152,8 +152,8 @@ cmp_sa(const struct ike_sa_pl *got, const struct ike_sa_pl *want,
 			    g->xf[j].id != w->xf[j].id ||
 			    g->xf[j].keylen != w->xf[j].keylen;
 	}
-	is_int(bad, 0, "%s: proposals, SPIs and transforms field by field",
-	    what);
+	is_int(
+	    bad, 0, "%s: proposals, SPIs and transforms field by field", what);
 }
 
 static void
@@ -185,12 +185,12 @@ test_sa_init(void)
 	ike_put_sa(&wr, &sa);
 	ike_put_ke(&wr, IKE_DH_CURVE25519, ke, sizeof(ke));
 	ike_put_nonce(&wr, nonce, sizeof(nonce));
-	ike_put_notify(&wr, 0, NULL, 0, IKE_N_NAT_DETECTION_SOURCE_IP, nat,
-	    sizeof(nat));
+	ike_put_notify(
+	    &wr, 0, NULL, 0, IKE_N_NAT_DETECTION_SOURCE_IP, nat, sizeof(nat));
 	ike_put_notify(&wr, IKE_PROTO_ESP, spi4, 4, IKE_N_REKEY_SA, NULL, 0);
 	ike_put_vendor(&wr, (const uint8_t *)"moat", 4);
-	ike_put_cert(&wr, IKE_PT_CERTREQ, IKE_CERT_X509_SIG, hash,
-	    sizeof(hash));
+	ike_put_cert(
+	    &wr, IKE_PT_CERTREQ, IKE_CERT_X509_SIG, hash, sizeof(hash));
 	ike_wr_hdr_len(&wr);
 	ok(!wr.w.err, "IKE_SA_INIT: built");
 	is_int(wr.first, IKE_PT_SA, "IKE_SA_INIT: first payload recorded");
@@ -237,13 +237,14 @@ test_sa_init(void)
 	rc = ike_pl_notify(pl, &gn, &e);
 	is_int(rc, 0, "ike_pl_notify");
 	ok(gn.proto == 0 && gn.spisize == 0 &&
-	    gn.type == IKE_N_NAT_DETECTION_SOURCE_IP &&
-	    same(gn.data, gn.len, nat, sizeof(nat)),
+		gn.type == IKE_N_NAT_DETECTION_SOURCE_IP &&
+		same(gn.data, gn.len, nat, sizeof(nat)),
 	    "NAT_DETECTION_SOURCE_IP: no SPI, 20 bytes of data");
 	rc = ike_pl_notify(ike_msg_notify(&m, IKE_N_REKEY_SA), &gn, &e);
 	ok(rc == 0 && gn.proto == IKE_PROTO_ESP && gn.spisize == 4 &&
-	    memcmp(gn.spi, spi4, 4) == 0 && gn.type == IKE_N_REKEY_SA &&
-	    gn.len == 0, "REKEY_SA: ESP, its SPI, no data");
+		memcmp(gn.spi, spi4, 4) == 0 && gn.type == IKE_N_REKEY_SA &&
+		gn.len == 0,
+	    "REKEY_SA: ESP, its SPI, no data");
 	ok(ike_msg_notify(&m, IKE_N_COOKIE) == NULL, "no COOKIE");
 
 	pl = ike_msg_find(&m, IKE_PT_V);
@@ -251,7 +252,8 @@ test_sa_init(void)
 	    "Vendor ID");
 	rc = ike_pl_cert(ike_msg_find(&m, IKE_PT_CERTREQ), &gc, &e);
 	ok(rc == 0 && gc.enc == IKE_CERT_X509_SIG &&
-	    same(gc.data, gc.len, hash, sizeof(hash)), "CERTREQ");
+		same(gc.data, gc.len, hash, sizeof(hash)),
+	    "CERTREQ");
 
 	rc = ike_pl_ke(ike_msg_find(&m, IKE_PT_NONCE), &gke, &e);
 	ok(rc == -1 && e.notify == IKE_N_INVALID_SYNTAX,
@@ -286,8 +288,8 @@ mk_ts(struct ike_ts_pl *ts, bool v6)
 }
 
 static void
-cmp_ts(const struct ike_ts_pl *got, const struct ike_ts_pl *want,
-    const char *what)
+cmp_ts(
+    const struct ike_ts_pl *got, const struct ike_ts_pl *want, const char *what)
 {
 	size_t i;
 	int    bad = 0;
@@ -336,25 +338,25 @@ test_auth(void)
 	sa.prop[0].spisize = 4;
 	memcpy(sa.prop[0].spi, "\xca\xfe\xf0\x0d", 4);
 	sa.prop[0].nxf = 2;
-	sa.prop[0].xf[0] = (struct ike_xf){ IKE_XT_ENCR,
-		IKE_ENCR_AES_GCM_16, 128 };
+	sa.prop[0].xf[0] =
+	    (struct ike_xf){ IKE_XT_ENCR, IKE_ENCR_AES_GCM_16, 128 };
 	sa.prop[0].xf[1] = (struct ike_xf){ IKE_XT_ESN, IKE_ESN_NO, 0 };
 	mk_ts(&tsi, true);
 	mk_ts(&tsr, false);
 	memset(&cp, 0, sizeof(cp));
 	cp.type = IKE_CFG_REQUEST;
 	cp.nattr = 4;
-	cp.attr[0] = (struct ike_cfg_attr){ IKE_CA_INTERNAL_IP4_ADDRESS,
-		NULL, 0 };
+	cp.attr[0] =
+	    (struct ike_cfg_attr){ IKE_CA_INTERNAL_IP4_ADDRESS, NULL, 0 };
 	cp.attr[1] = (struct ike_cfg_attr){ IKE_CA_INTERNAL_IP4_DNS, NULL, 0 };
-	cp.attr[2] = (struct ike_cfg_attr){ IKE_CA_INTERNAL_IP6_ADDRESS,
-		NULL, 0 };
+	cp.attr[2] =
+	    (struct ike_cfg_attr){ IKE_CA_INTERNAL_IP6_ADDRESS, NULL, 0 };
 	cp.attr[3] = (struct ike_cfg_attr){ IKE_CA_APPLICATION_VERSION,
 		(const uint8_t *)"moat 1", 6 };
 
 	ike_wr_init(&pw, plain, sizeof(plain));
-	ike_put_id(&pw, IKE_PT_IDI, IKE_ID_FQDN, (const uint8_t *)fqdn,
-	    strlen(fqdn));
+	ike_put_id(
+	    &pw, IKE_PT_IDI, IKE_ID_FQDN, (const uint8_t *)fqdn, strlen(fqdn));
 	ike_put_cert(&pw, IKE_PT_CERT, IKE_CERT_X509_SIG, cert, sizeof(cert));
 	ike_put_cert(&pw, IKE_PT_CERTREQ, IKE_CERT_X509_SIG, NULL, 0);
 	ike_put_auth(&pw, IKE_AUTH_DIGITAL_SIG, sig, sizeof(sig));
@@ -362,8 +364,8 @@ test_auth(void)
 	ike_put_sa(&pw, &sa);
 	ike_put_ts(&pw, IKE_PT_TSI, &tsi);
 	ike_put_ts(&pw, IKE_PT_TSR, &tsr);
-	ike_put_notify(&pw, 0, NULL, 0, IKE_N_ESP_TFC_PADDING_NOT_SUPPORTED,
-	    NULL, 0);
+	ike_put_notify(
+	    &pw, 0, NULL, 0, IKE_N_ESP_TFC_PADDING_NOT_SUPPORTED, NULL, 0);
 	ike_put_delete(&pw, IKE_PROTO_ESP, dspi, 2);
 	ike_put_delete(&pw, IKE_PROTO_IKE, NULL, 0);
 	ike_put_eap(&pw, eap, sizeof(eap));
@@ -402,20 +404,22 @@ test_auth(void)
 
 	rc = ike_pl_id(ike_msg_find(&m, IKE_PT_IDI), &gid, &e);
 	ok(rc == 0 && gid.type == IKE_ID_FQDN &&
-	    same(gid.data, gid.len, (const uint8_t *)fqdn, strlen(fqdn)),
+		same(gid.data, gid.len, (const uint8_t *)fqdn, strlen(fqdn)),
 	    "IDi: FQDN");
 	ok(gid.body == plain + 4 && gid.bodylen == 4 + strlen(fqdn),
 	    "IDi: body for the MACedID");
 	ok(ike_msg_find(&m, IKE_PT_IDR) == NULL, "no IDr");
 	rc = ike_pl_cert(ike_msg_find(&m, IKE_PT_CERT), &gc, &e);
 	ok(rc == 0 && gc.enc == IKE_CERT_X509_SIG &&
-	    same(gc.data, gc.len, cert, sizeof(cert)), "CERT");
+		same(gc.data, gc.len, cert, sizeof(cert)),
+	    "CERT");
 	rc = ike_pl_cert(ike_msg_find(&m, IKE_PT_CERTREQ), &gc, &e);
 	ok(rc == 0 && gc.enc == IKE_CERT_X509_SIG && gc.len == 0,
 	    "empty CERTREQ");
 	rc = ike_pl_auth(ike_msg_find(&m, IKE_PT_AUTH), &ga, &e);
 	ok(rc == 0 && ga.method == IKE_AUTH_DIGITAL_SIG &&
-	    same(ga.data, ga.len, sig, sizeof(sig)), "AUTH");
+		same(ga.data, ga.len, sig, sizeof(sig)),
+	    "AUTH");
 
 	rc = ike_pl_cp(ike_msg_find(&m, IKE_PT_CP), &gcp, &e);
 	is_int(rc, 0, "ike_pl_cp");
@@ -445,18 +449,19 @@ test_auth(void)
 	pl = ike_msg_find(&m, IKE_PT_D);
 	rc = ike_pl_delete(pl, &gd, &e);
 	ok(rc == 0 && gd.proto == IKE_PROTO_ESP && gd.spisize == 4 &&
-	    gd.nspi == 2 && gd.spi[0] == dspi[0] && gd.spi[1] == dspi[1],
+		gd.nspi == 2 && gd.spi[0] == dspi[0] && gd.spi[1] == dspi[1],
 	    "Delete: two ESP SPIs in host order");
 	rc = ike_pl_delete(pl + 1, &gd, &e);
 	ok(rc == 0 && gd.proto == IKE_PROTO_IKE && gd.spisize == 0 &&
-	    gd.nspi == 0, "Delete: the IKE SA");
+		gd.nspi == 0,
+	    "Delete: the IKE SA");
 	pl = ike_msg_find(&m, IKE_PT_EAP);
 	ok(pl != NULL && same(pl->body, pl->len, eap, sizeof(eap)), "EAP");
 
-	rc = ike_msg_parse_inner(&m, buf + IKE_HDR_LEN, 4 + sizeof(sk),
-	    IKE_PT_SK, &e);
+	rc = ike_msg_parse_inner(
+	    &m, buf + IKE_HDR_LEN, 4 + sizeof(sk), IKE_PT_SK, &e);
 	ok(rc == -1 && e.notify == IKE_N_INVALID_SYNTAX &&
-	    e.pltype == IKE_PT_SK && strstr(e.why, "SK inside") != NULL,
+		e.pltype == IKE_PT_SK && strstr(e.why, "SK inside") != NULL,
 	    "SK inside SK refused: %s", e.why);
 	rc = ike_msg_parse_inner(&m, plain, 0, IKE_PT_NONE, &e);
 	is_int(rc, 0, "an empty inner chain (a liveness check)");
@@ -466,10 +471,12 @@ test_auth(void)
 
 /* Headers: IKE_SA_INIT request and IKE_AUTH request; the next payload
  * follows as the first field of the case, the length is filled in. */
-#define INIT(np) "1122334455667788 0000000000000000 " np " 20 22 08 " \
-		 "00000000 00000000 "
-#define AUTH(np) "1122334455667788 99aabbccddeeff00 " np " 20 23 08 " \
-		 "00000001 00000000 "
+#define INIT(np) \
+	"1122334455667788 0000000000000000 " np " 20 22 08 " \
+	"00000000 00000000 "
+#define AUTH(np) \
+	"1122334455667788 99aabbccddeeff00 " np " 20 23 08 " \
+	"00000001 00000000 "
 #define XF "00 00 0008 01 00 000c " /* ENCR_AES_CBC, last */
 #define N16 "00112233445566778899aabbccddeeff"
 
@@ -489,14 +496,20 @@ static const struct bad {
 	    "header: length 32, datagram of 28 bytes" },
 	{ "header length 28, datagram 32",
 	    "1122334455667788 0000000000000000 00 20 22 08 00000000 0000001c"
-	    "00000000", true, IKE_N_INVALID_SYNTAX, 0, "length 28" },
-	{ "IKEv1", "1122334455667788 0000000000000000 00 10 22 08 00000000 00000000",
+	    "00000000",
+	    true, IKE_N_INVALID_SYNTAX, 0, "length 28" },
+	{ "IKEv1",
+	    "1122334455667788 0000000000000000 00 10 22 08 00000000 00000000",
 	    false, 0, 0, "header: version 1.0, not IKEv2" },
-	{ "version 3", "1122334455667788 0000000000000000 00 30 22 08 "
-	    "00000000 00000000", false, IKE_N_INVALID_MAJOR_VERSION, 0,
+	{ "version 3",
+	    "1122334455667788 0000000000000000 00 30 22 08 "
+	    "00000000 00000000",
+	    false, IKE_N_INVALID_MAJOR_VERSION, 0,
 	    "header: version 3.0, major above 2" },
-	{ "initiator SPI zero", "0000000000000000 0000000000000000 00 20 22 08"
-	    "00000000 00000000", false, 0, 0, "initiator SPI is zero" },
+	{ "initiator SPI zero",
+	    "0000000000000000 0000000000000000 00 20 22 08"
+	    "00000000 00000000",
+	    false, 0, 0, "initiator SPI is zero" },
 	{ "KE length below its minimum", INIT("22") "00 00 0006 001f", false,
 	    IKE_N_INVALID_SYNTAX, IKE_PT_KE, "KE: length 6, fewer than 8" },
 	{ "generic length below 4", INIT("2b") "00 00 0003 00", false,
@@ -505,9 +518,9 @@ static const struct bad {
 	{ "payload length past the end", INIT("28") "00 00 0100" N16, false,
 	    IKE_N_INVALID_SYNTAX, IKE_PT_NONCE,
 	    "Nonce: length 256 past the end (20 bytes left)" },
-	{ "chain ends before the message", INIT("28") "00 00 0014" N16
-	    "deadbeef", false, IKE_N_INVALID_SYNTAX, IKE_PT_NONCE,
-	    "payload chain ends at byte 48 of 52" },
+	{ "chain ends before the message",
+	    INIT("28") "00 00 0014" N16 "deadbeef", false, IKE_N_INVALID_SYNTAX,
+	    IKE_PT_NONCE, "payload chain ends at byte 48 of 52" },
 	{ "chain runs past the message", INIT("28") "2b 00 0014" N16, false,
 	    IKE_N_INVALID_SYNTAX, IKE_PT_V,
 	    "Vendor ID: generic header past the end (0 bytes left)" },
@@ -522,58 +535,76 @@ static const struct bad {
 	    IKE_PT_SK, "SK: length 4, fewer than 5" },
 	{ "SKF fragment 3 of 2", AUTH("35") "29 00 000c 0003 0002 01020304",
 	    false, IKE_N_INVALID_SYNTAX, IKE_PT_SKF, "SKF: fragment 3 of 2" },
-	{ "first proposal number 2", INIT("21") "00 00 0014"
-	    "00 00 0010 02 01 00 01" XF, false, IKE_N_INVALID_SYNTAX,
-	    IKE_PT_SA, "SA: first proposal number 2, not 1" },
-	{ "proposals 1 then 3", INIT("21") "00 00 0024"
-	    "02 00 0010 01 01 00 01" XF "00 00 0010 03 01 00 01" XF, false,
-	    IKE_N_INVALID_SYNTAX, IKE_PT_SA,
+	{ "first proposal number 2",
+	    INIT("21") "00 00 0014"
+		       "00 00 0010 02 01 00 01" XF,
+	    false, IKE_N_INVALID_SYNTAX, IKE_PT_SA,
+	    "SA: first proposal number 2, not 1" },
+	{ "proposals 1 then 3",
+	    INIT("21") "00 00 0024"
+		       "02 00 0010 01 01 00 01" XF "00 00 0010 03 01 00 01" XF,
+	    false, IKE_N_INVALID_SYNTAX, IKE_PT_SA,
 	    "SA: proposal number 3 after 1" },
 	{ "response with two proposals",
 	    "1122334455667788 99aabbccddeeff00 21 20 22 20 00000000 00000000"
 	    "00 00 0024 02 00 0010 01 01 00 01" XF "00 00 0010 02 01 00 01" XF,
 	    false, IKE_N_INVALID_SYNTAX, IKE_PT_SA,
 	    "SA: a response with more than one proposal" },
-	{ "proposal last substructure 3", INIT("21") "00 00 0014"
-	    "03 00 0010 01 01 00 01" XF, false, IKE_N_INVALID_SYNTAX,
-	    IKE_PT_SA, "SA: proposal 1: last substructure 3, not 0 or 2" },
-	{ "last proposal says more follow", INIT("21") "00 00 0014"
-	    "02 00 0010 01 01 00 01" XF, false, IKE_N_INVALID_SYNTAX,
-	    IKE_PT_SA, "SA: proposal 1 says more follow" },
-	{ "transform last substructure 3 on the last", INIT("21") "00 00 0014"
-	    "00 00 0010 01 01 00 01 03 00 0008 01 00 000c", false,
-	    IKE_N_INVALID_SYNTAX, IKE_PT_SA,
+	{ "proposal last substructure 3",
+	    INIT("21") "00 00 0014"
+		       "03 00 0010 01 01 00 01" XF,
+	    false, IKE_N_INVALID_SYNTAX, IKE_PT_SA,
+	    "SA: proposal 1: last substructure 3, not 0 or 2" },
+	{ "last proposal says more follow",
+	    INIT("21") "00 00 0014"
+		       "02 00 0010 01 01 00 01" XF,
+	    false, IKE_N_INVALID_SYNTAX, IKE_PT_SA,
+	    "SA: proposal 1 says more follow" },
+	{ "transform last substructure 3 on the last",
+	    INIT("21") "00 00 0014"
+		       "00 00 0010 01 01 00 01 03 00 0008 01 00 000c",
+	    false, IKE_N_INVALID_SYNTAX, IKE_PT_SA,
 	    "SA: proposal 1 transform 1: last substructure 3, want 0" },
-	{ "transform length 12 in 8 bytes", INIT("21") "00 00 0014"
-	    "00 00 0010 01 01 00 01 00 00 000c 01 00 000c", false,
-	    IKE_N_INVALID_SYNTAX, IKE_PT_SA,
+	{ "transform length 12 in 8 bytes",
+	    INIT("21") "00 00 0014"
+		       "00 00 0010 01 01 00 01 00 00 000c 01 00 000c",
+	    false, IKE_N_INVALID_SYNTAX, IKE_PT_SA,
 	    "SA: proposal 1 transform 1: length 12, want 8 to 8" },
-	{ "transform length 6", INIT("21") "00 00 0014"
-	    "00 00 0010 01 01 00 01 00 00 0006 01 00 000c", false,
-	    IKE_N_INVALID_SYNTAX, IKE_PT_SA,
+	{ "transform length 6",
+	    INIT("21") "00 00 0014"
+		       "00 00 0010 01 01 00 01 00 00 0006 01 00 000c",
+	    false, IKE_N_INVALID_SYNTAX, IKE_PT_SA,
 	    "SA: proposal 1 transform 1: length 6, want 8 to 8" },
-	{ "two transforms announced, one sent", INIT("21") "00 00 0014"
-	    "00 00 0010 01 01 00 02" XF, false, IKE_N_INVALID_SYNTAX,
-	    IKE_PT_SA, "SA: proposal 1 transform 1: last substructure 0, "
+	{ "two transforms announced, one sent",
+	    INIT("21") "00 00 0014"
+		       "00 00 0010 01 01 00 02" XF,
+	    false, IKE_N_INVALID_SYNTAX, IKE_PT_SA,
+	    "SA: proposal 1 transform 1: last substructure 0, "
 	    "want 3" },
-	{ "bytes after the transforms", INIT("21") "00 00 0018"
-	    "00 00 0014 01 01 00 01" XF "00000000", false,
-	    IKE_N_INVALID_SYNTAX, IKE_PT_SA,
+	{ "bytes after the transforms",
+	    INIT("21") "00 00 0018"
+		       "00 00 0014 01 01 00 01" XF "00000000",
+	    false, IKE_N_INVALID_SYNTAX, IKE_PT_SA,
 	    "SA: proposal 1: 4 bytes after its 1 transforms" },
-	{ "key length without the AF bit", INIT("21") "00 00 001a"
-	    "00 00 0016 01 01 00 01 00 00 000e 01 00 000c 000e 0002 0080",
+	{ "key length without the AF bit",
+	    INIT("21") "00 00 001a"
+		       "00 00 0016 01 01 00 01 00 00 000e 01 00 000c 000e 0002 "
+		       "0080",
 	    false, IKE_N_INVALID_SYNTAX, IKE_PT_SA,
 	    "SA: proposal 1 transform 1: key length attribute without the "
 	    "AF bit" },
-	{ "ESP proposal with SPI size 8", INIT("21") "00 00 001c"
-	    "00 00 0018 01 03 08 01 0102030405060708" XF, false,
-	    IKE_N_INVALID_SYNTAX, IKE_PT_SA,
+	{ "ESP proposal with SPI size 8",
+	    INIT("21") "00 00 001c"
+		       "00 00 0018 01 03 08 01 0102030405060708" XF,
+	    false, IKE_N_INVALID_SYNTAX, IKE_PT_SA,
 	    "SA: proposal 1: SPI size 8 for ESP" },
 	{ "KE without data", INIT("22") "00 00 0008 001f 0000", false,
 	    IKE_N_INVALID_SYNTAX, IKE_PT_KE,
 	    "KE: group 31 with no key exchange data" },
-	{ "Nonce of 15 bytes", INIT("28") "00 00 0013 00112233445566778899"
-	    "aabbccddee", false, IKE_N_INVALID_SYNTAX, IKE_PT_NONCE,
+	{ "Nonce of 15 bytes",
+	    INIT("28") "00 00 0013 00112233445566778899"
+		       "aabbccddee",
+	    false, IKE_N_INVALID_SYNTAX, IKE_PT_NONCE,
 	    "Nonce: 15 bytes, fewer than 16" },
 	{ "Notify with SPI size 3", INIT("29") "00 00 000b 00 03 4004 010203",
 	    false, IKE_N_INVALID_SYNTAX, IKE_PT_N,
@@ -585,52 +616,69 @@ static const struct bad {
 	    false, IKE_N_INVALID_SYNTAX, IKE_PT_IDI,
 	    "IDi: IPv4 address of 5 bytes, not 4" },
 	{ "CERT without data", AUTH("25") "00 00 0005 04", false,
-	    IKE_N_INVALID_SYNTAX, IKE_PT_CERT, "CERT: encoding 4 with no data" },
+	    IKE_N_INVALID_SYNTAX, IKE_PT_CERT,
+	    "CERT: encoding 4 with no data" },
 	{ "AUTH without data", AUTH("27") "00 00 0008 02 000000", false,
 	    IKE_N_INVALID_SYNTAX, IKE_PT_AUTH,
 	    "AUTH: method 2 with no authentication data" },
 	{ "Delete count mismatch", AUTH("2a") "00 00 000c 03 04 0002 01020304",
 	    false, IKE_N_INVALID_SYNTAX, IKE_PT_D,
 	    "Delete: 2 SPIs of 4 bytes, 4 bytes follow" },
-	{ "Delete of the IKE SA with SPI size 8", AUTH("2a") "00 00 0008 "
-	    "01 08 0000", false, IKE_N_INVALID_SYNTAX, IKE_PT_D,
+	{ "Delete of the IKE SA with SPI size 8",
+	    AUTH("2a") "00 00 0008 "
+		       "01 08 0000",
+	    false, IKE_N_INVALID_SYNTAX, IKE_PT_D,
 	    "Delete: IKE SA with SPI size 8, not 0" },
-	{ "Delete of the IKE SA with one SPI", AUTH("2a") "00 00 0008 "
-	    "01 00 0001", false, IKE_N_INVALID_SYNTAX, IKE_PT_D,
+	{ "Delete of the IKE SA with one SPI",
+	    AUTH("2a") "00 00 0008 "
+		       "01 00 0001",
+	    false, IKE_N_INVALID_SYNTAX, IKE_PT_D,
 	    "Delete: IKE SA with 1 SPIs, not 0" },
-	{ "TS start above end", AUTH("2c") "00 00 0018 01 000000"
-	    "07 00 0010 0000 ffff 0a000009 0a000001", false,
-	    IKE_N_INVALID_SYNTAX, IKE_PT_TSI,
+	{ "TS start above end",
+	    AUTH("2c") "00 00 0018 01 000000"
+		       "07 00 0010 0000 ffff 0a000009 0a000001",
+	    false, IKE_N_INVALID_SYNTAX, IKE_PT_TSI,
 	    "TSi: selector 1: start 10.0.0.9 above end 10.0.0.1" },
-	{ "TS start port above end port", AUTH("2d") "00 00 0018 01 000000"
-	    "07 06 0010 0050 0016 0a000001 0a000009", false,
-	    IKE_N_INVALID_SYNTAX, IKE_PT_TSR,
+	{ "TS start port above end port",
+	    AUTH("2d") "00 00 0018 01 000000"
+		       "07 06 0010 0050 0016 0a000001 0a000009",
+	    false, IKE_N_INVALID_SYNTAX, IKE_PT_TSR,
 	    "TSr: selector 1: start port 80 above end port 22" },
-	{ "TS type 7 of length 20", AUTH("2c") "00 00 001c 01 000000"
-	    "07 00 0014 0000 ffff 0a000001 0a000009 00000000", false,
-	    IKE_N_INVALID_SYNTAX, IKE_PT_TSI,
+	{ "TS type 7 of length 20",
+	    AUTH("2c") "00 00 001c 01 000000"
+		       "07 00 0014 0000 ffff 0a000001 0a000009 00000000",
+	    false, IKE_N_INVALID_SYNTAX, IKE_PT_TSI,
 	    "TSi: selector 1: length 20, not 16 for type 7" },
-	{ "TS type 8 of length 16", AUTH("2c") "00 00 0018 01 000000"
-	    "08 00 0010 0000 ffff 0a000001 0a000009", false,
-	    IKE_N_INVALID_SYNTAX, IKE_PT_TSI,
+	{ "TS type 8 of length 16",
+	    AUTH("2c") "00 00 0018 01 000000"
+		       "08 00 0010 0000 ffff 0a000001 0a000009",
+	    false, IKE_N_INVALID_SYNTAX, IKE_PT_TSI,
 	    "TSi: selector 1: length 16, not 40 for type 8" },
-	{ "TS count 2, one sent", AUTH("2c") "00 00 0018 02 000000"
-	    "07 00 0010 0000 ffff 0a000001 0a000009", false,
-	    IKE_N_INVALID_SYNTAX, IKE_PT_TSI,
+	{ "TS count 2, one sent",
+	    AUTH("2c") "00 00 0018 02 000000"
+		       "07 00 0010 0000 ffff 0a000001 0a000009",
+	    false, IKE_N_INVALID_SYNTAX, IKE_PT_TSI,
 	    "TSi: selector 2: 0 bytes, fewer than 4" },
-	{ "CP attribute overrunning", AUTH("2f") "00 00 0010 01 000000"
-	    "0001 0008 0a000001", false, IKE_N_INVALID_SYNTAX, IKE_PT_CP,
+	{ "CP attribute overrunning",
+	    AUTH("2f") "00 00 0010 01 000000"
+		       "0001 0008 0a000001",
+	    false, IKE_N_INVALID_SYNTAX, IKE_PT_CP,
 	    "CP: attribute 1 (type 1): length 8 past the end (4 bytes left)" },
-	{ "CP attribute with the R bit", AUTH("2f") "00 00 000c 01 000000"
-	    "8001 0000", false, IKE_N_INVALID_SYNTAX, IKE_PT_CP,
+	{ "CP attribute with the R bit",
+	    AUTH("2f") "00 00 000c 01 000000"
+		       "8001 0000",
+	    false, IKE_N_INVALID_SYNTAX, IKE_PT_CP,
 	    "CP: attribute 1 (type 1): R bit set" },
-	{ "CP INTERNAL_IP4_ADDRESS of 3 bytes", AUTH("2f") "00 00 000f "
-	    "02 000000 0001 0003 0a0000", false, IKE_N_INVALID_SYNTAX,
-	    IKE_PT_CP, "CP: INTERNAL_IP4_ADDRESS of 3 bytes, not 0 or 4" },
+	{ "CP INTERNAL_IP4_ADDRESS of 3 bytes",
+	    AUTH("2f") "00 00 000f "
+		       "02 000000 0001 0003 0a0000",
+	    false, IKE_N_INVALID_SYNTAX, IKE_PT_CP,
+	    "CP: INTERNAL_IP4_ADDRESS of 3 bytes, not 0 or 4" },
 	{ "CP type 9", AUTH("2f") "00 00 0008 09 000000", false,
 	    IKE_N_INVALID_SYNTAX, IKE_PT_CP, "CP: type 9 unknown" },
-	{ "EAP length field wrong", AUTH("30") "00 00 000c 02 01 0009 01 6d6f6f",
-	    false, IKE_N_INVALID_SYNTAX, IKE_PT_EAP,
+	{ "EAP length field wrong",
+	    AUTH("30") "00 00 000c 02 01 0009 01 6d6f6f", false,
+	    IKE_N_INVALID_SYNTAX, IKE_PT_EAP,
 	    "EAP: length field 9, payload body 8 bytes" },
 };
 
@@ -655,8 +703,8 @@ test_bad(void)
 		rc = ike_msg_parse(buf, n, &m, &e);
 		is_int(rc, -1, "%s: refused", bads[i].name);
 		is_int(e.notify, bads[i].notify, "%s: notify", bads[i].name);
-		is_int(e.pltype, bads[i].pltype, "%s: payload type",
-		    bads[i].name);
+		is_int(
+		    e.pltype, bads[i].pltype, "%s: payload type", bads[i].name);
 		if (!ok(rc == -1 && strstr(e.why, bads[i].why) != NULL,
 			"%s: why", bads[i].name))
 			diag("  got '%.128s', want '%s'", e.why, bads[i].why);
@@ -681,8 +729,8 @@ test_lenient(void)
 	size_t		     n;
 	int		     rc;
 
-	n = unhex(INIT("3c") "28 00 0008 01020304 00 00 0014" N16, buf,
-	    sizeof(buf));
+	n = unhex(
+	    INIT("3c") "28 00 0008 01020304 00 00 0014" N16, buf, sizeof(buf));
 	buf[27] = (uint8_t)n;
 	rc = ike_msg_parse(buf, n, &m, &e);
 	is_int(rc, 0, "unknown payload without the critical bit: accepted");
@@ -692,7 +740,8 @@ test_lenient(void)
 	ok(ike_msg_find(&m, IKE_PT_NONCE) != NULL, "the chain goes on past it");
 
 	n = unhex("1122334455667788 0000000000000000 00 2f 22 08 00000000"
-		  "0000001c", buf, sizeof(buf));
+		  "0000001c",
+	    buf, sizeof(buf));
 	rc = ike_msg_parse(buf, n, &m, &e);
 	ok(rc == 0 && m.hdr.version == 0x2f && m.npl == 0,
 	    "minor version ignored; an empty chain");
@@ -708,18 +757,21 @@ test_lenient(void)
 	/* 3.3.1: a response's one proposal keeps the request's number */
 	n = unhex("1122334455667788 99aabbccddeeff00 21 20 22 20 00000000 "
 		  "00000000 00 00 0018 00 00 0014 03 01 00 01 "
-		  "00 00 000c 01 00 000c 800e 0100", buf, sizeof(buf));
+		  "00 00 000c 01 00 000c 800e 0100",
+	    buf, sizeof(buf));
 	buf[27] = (uint8_t)n;
 	rc = ike_msg_parse(buf, n, &m, &e);
 	if (!ok(rc == 0, "a response's single proposal number 3"))
 		diag("%s", e.why);
 	rc = ike_pl_sa(ike_msg_find(&m, IKE_PT_SA), &sa, &e);
 	ok(rc == 0 && sa.nprop == 1 && sa.prop[0].num == 3 &&
-	    sa.prop[0].xf[0].keylen == 256, "parsed: number 3, AES-256");
+		sa.prop[0].xf[0].keylen == 256,
+	    "parsed: number 3, AES-256");
 
 	/* unknown attributes are skipped; TLV lengths still checked */
 	n = unhex(INIT("21") "00 00 0022 00 00 001e 01 01 00 01 "
-		  "00 00 0016 01 00 000c 0011 0002 abcd 800e 0080 9999 1234",
+			     "00 00 0016 01 00 000c 0011 0002 abcd 800e 0080 "
+			     "9999 1234",
 	    buf, sizeof(buf));
 	buf[27] = (uint8_t)n;
 	rc = ike_msg_parse(buf, n, &m, &e);
@@ -730,7 +782,8 @@ test_lenient(void)
 	    "the key length found among them");
 
 	n = unhex(AUTH("2c") "00 00 0018 01 000000"
-		  "07 01 0010 ffff 0000 0a000001 0a000001", buf, sizeof(buf));
+			     "07 01 0010 ffff 0000 0a000001 0a000001",
+	    buf, sizeof(buf));
 	buf[27] = (uint8_t)n;
 	rc = ike_msg_parse(buf, n, &m, &e);
 	is_int(rc, 0, "TS with OPAQUE ports (65535-0)");
@@ -763,7 +816,7 @@ test_limits(void)
 	ike_wr_hdr_len(&wr);
 	rc = ike_msg_parse(buf, wr.w.off, &m, &e);
 	ok(rc == -1 && e.notify == IKE_N_INVALID_SYNTAX &&
-	    strstr(e.why, "more than 64 payloads") != NULL,
+		strstr(e.why, "more than 64 payloads") != NULL,
 	    "%d refused: %s", IKE_MAXPL + 1, e.why);
 
 	/* structurally fine, but past what the structures hold */
@@ -854,12 +907,12 @@ test_builders(void)
 	ike_put_vendor(&wr, NULL, 0);
 	ike_put_nonce(&wr, big, 16);
 	ok(!wr.w.err && wr.first == IKE_PT_V && buf[0] == IKE_PT_NONCE &&
-	    buf[4] == IKE_PT_NONE && buf[7] == 20,
+		buf[4] == IKE_PT_NONE && buf[7] == 20,
 	    "a chain without header: first, next and length patched");
 	ike_wr_init(&wr, buf, sizeof(buf));
 	ike_put_sk(&wr, IKE_PT_IDI, NULL, 40);
 	ok(!wr.w.err && wr.w.off == 44 && buf[0] == IKE_PT_IDI &&
-	    buf[3] == 44 && buf[43] == 0,
+		buf[3] == 44 && buf[43] == 0,
 	    "SK with its body reserved for in-place encryption");
 }
 
@@ -887,21 +940,21 @@ test_names(void)
 static void
 test_strongswan(void)
 {
-	uint8_t		     buf[BUFSZ];
-	struct ike_msg	     m;
-	struct ike_err	     e;
-	struct ike_sa_pl     sa;
-	struct ike_ke_pl     ke;
-	struct ike_notify_pl n;
-	const struct ike_pl *pl;
-	static const uint8_t want[] = { IKE_PT_SA, IKE_PT_KE, IKE_PT_NONCE,
-		IKE_PT_N, IKE_PT_N, IKE_PT_N, IKE_PT_N, IKE_PT_N };
+	uint8_t		      buf[BUFSZ];
+	struct ike_msg	      m;
+	struct ike_err	      e;
+	struct ike_sa_pl      sa;
+	struct ike_ke_pl      ke;
+	struct ike_notify_pl  n;
+	const struct ike_pl  *pl;
+	static const uint8_t  want[] = { IKE_PT_SA, IKE_PT_KE, IKE_PT_NONCE,
+		 IKE_PT_N, IKE_PT_N, IKE_PT_N, IKE_PT_N, IKE_PT_N };
 	static const uint16_t notes[] = { IKE_N_NAT_DETECTION_SOURCE_IP,
 		IKE_N_NAT_DETECTION_DESTINATION_IP,
 		IKE_N_IKEV2_FRAGMENTATION_SUPPORTED,
 		IKE_N_SIGNATURE_HASH_ALGORITHMS, 16406 };
-	size_t		     len, i;
-	int		     rc, bad;
+	size_t		      len, i;
+	int		      rc, bad;
 
 	len = unhex(sswan_init, buf, sizeof(buf));
 	is_int(len, 1048, "strongSwan: 1048 bytes");
@@ -911,7 +964,7 @@ test_strongswan(void)
 	ok(m.hdr.spi_i == 0x4183b1342114bf9cULL && m.hdr.spi_r == 0,
 	    "strongSwan: SPIs");
 	ok(m.hdr.exch == IKE_SA_INIT && m.hdr.flags == IKE_F_INITIATOR &&
-	    m.hdr.msgid == 0 && m.hdr.version == IKE_VERSION,
+		m.hdr.msgid == 0 && m.hdr.version == IKE_VERSION,
 	    "strongSwan: IKE_SA_INIT request from the initiator, ID 0");
 	is_int(m.npl, sizeof(want), "strongSwan: 8 payloads");
 	for (i = 0, bad = 0; i < m.npl && i < sizeof(want); i++)
@@ -923,34 +976,38 @@ test_strongswan(void)
 		diag("%s", e.why);
 	is_int(sa.nprop, 2, "strongSwan: two proposals");
 	ok(sa.prop[0].num == 1 && sa.prop[1].num == 2 &&
-	    sa.prop[0].proto == IKE_PROTO_IKE && sa.prop[0].spisize == 0,
+		sa.prop[0].proto == IKE_PROTO_IKE && sa.prop[0].spisize == 0,
 	    "strongSwan: numbered 1 and 2, IKE, no SPI");
 	is_int(sa.prop[0].nxf, 38, "strongSwan: 38 transforms in the first");
 	is_int(sa.prop[1].nxf, 47, "strongSwan: 47 in the second (AEADs)");
 	ok(sa.prop[0].xf[0].type == IKE_XT_ENCR &&
-	    sa.prop[0].xf[0].id == IKE_ENCR_AES_CBC &&
-	    sa.prop[0].xf[0].keylen == 128, "strongSwan: first AES-CBC-128");
+		sa.prop[0].xf[0].id == IKE_ENCR_AES_CBC &&
+		sa.prop[0].xf[0].keylen == 128,
+	    "strongSwan: first AES-CBC-128");
 	ok(sa.prop[0].xf[37].type == IKE_XT_DH &&
-	    sa.prop[0].xf[37].id == IKE_DH_MODP2048,
+		sa.prop[0].xf[37].id == IKE_DH_MODP2048,
 	    "strongSwan: first proposal's last MODP-2048");
 	ok(sa.prop[1].xf[0].type == IKE_XT_ENCR && sa.prop[1].xf[0].id == 16 &&
-	    sa.prop[1].xf[0].keylen == 128, "strongSwan: AES-CCM-16-128");
+		sa.prop[1].xf[0].keylen == 128,
+	    "strongSwan: AES-CCM-16-128");
 
 	rc = ike_pl_ke(ike_msg_find(&m, IKE_PT_KE), &ke, &e);
 	ok(rc == 0 && ke.group == IKE_DH_CURVE25519 && ke.len == 32 &&
-	    ke.data[0] == 0x6d && ke.data[31] == 0x4d,
+		ke.data[0] == 0x6d && ke.data[31] == 0x4d,
 	    "strongSwan: KE Curve25519, 32 bytes");
 	pl = ike_msg_find(&m, IKE_PT_NONCE);
 	ok(pl != NULL && pl->len == 32 && pl->body[0] == 0xd9 &&
-	    pl->body[31] == 0x07, "strongSwan: 32-byte nonce");
+		pl->body[31] == 0x07,
+	    "strongSwan: 32-byte nonce");
 	for (i = 0, bad = 0; i < 5; i++)
 		bad += ike_pl_notify(&m.pl[3 + i], &n, &e) != 0 ||
 		    n.type != notes[i] || n.spisize != 0;
 	is_int(bad, 0, "strongSwan: the notifies in order");
-	rc = ike_pl_notify(ike_msg_notify(&m, IKE_N_SIGNATURE_HASH_ALGORITHMS),
-	    &n, &e);
-	ok(rc == 0 && same(n.data, n.len,
-	    (const uint8_t *)"\x00\x02\x00\x03\x00\x04\x00\x05", 8),
+	rc = ike_pl_notify(
+	    ike_msg_notify(&m, IKE_N_SIGNATURE_HASH_ALGORITHMS), &n, &e);
+	ok(rc == 0 &&
+		same(n.data, n.len,
+		    (const uint8_t *)"\x00\x02\x00\x03\x00\x04\x00\x05", 8),
 	    "strongSwan: hashes SHA2-256, 384, 512 and Identity");
 	pl = ike_msg_notify(&m, IKE_N_NAT_DETECTION_DESTINATION_IP);
 	ok(pl != NULL && pl->len == 24, "strongSwan: NAT-D of 20 bytes");
