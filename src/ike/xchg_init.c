@@ -108,6 +108,36 @@ certreq_hashes(X509_STORE *store, uint8_t *out, size_t cap)
 	return n;
 }
 
+/*
+ * 2.7 and 1.2: the peer's proposals in its order, but first among ours
+ * cut down to the group its KE guessed, so that a guess we accept costs
+ * no INVALID_KE_PAYLOAD round trip.
+ */
+static int
+choose(const struct ike *ike, const struct ike_sa_pl *offer, uint16_t group,
+    struct ike_prop *chosen)
+{
+	struct ike_prop guess[IKE_MAXPROP];
+	size_t		i, j, n = 0;
+
+	for (i = 0; i < ike->conf.nike_prop && n < IKE_MAXPROP; i++) {
+		for (j = 0; j < ike->conf.ike_prop[i].nxf; j++)
+			if (ike->conf.ike_prop[i].xf[j].type == IKE_XT_DH &&
+			    ike->conf.ike_prop[i].xf[j].id == group)
+				break;
+		if (j == ike->conf.ike_prop[i].nxf)
+			continue;
+		ike_proposal_nodh(&ike->conf.ike_prop[i], &guess[n]);
+		guess[n].xf[guess[n].nxf++] = ike->conf.ike_prop[i].xf[j];
+		n++;
+	}
+	if (n > 0 &&
+	    ike_proposal_select(offer, IKE_PROTO_IKE, guess, n, chosen) == 0)
+		return 0;
+	return ike_proposal_select(offer, IKE_PROTO_IKE, ike->conf.ike_prop,
+	    ike->conf.nike_prop, chosen);
+}
+
 /* An answer without SA: one notify, unencrypted (1.2, 2.21.1). */
 static void
 refuse(struct ike *ike, const struct ike_path *path, const struct ike_msg *m,
@@ -175,8 +205,7 @@ ike_init_request(
 		refuse(ike, path, m, IKE_N_INVALID_SYNTAX, NULL, 0);
 		goto out;
 	}
-	if (ike_proposal_select(offer, IKE_PROTO_IKE, ike->conf.ike_prop,
-		ike->conf.nike_prop, &chosen) == -1) {
+	if (choose(ike, offer, ke.group, &chosen) == -1) {
 		ike_proposal_print(&offer->prop[0], pbuf, sizeof(pbuf));
 		log_info("IKE_SA_INIT from %s: no proposal chosen (first "
 			 "offered: %s)",
