@@ -1,8 +1,10 @@
 /*
- * moat.conf(5): one setting a line, "keyword value", '#' to the end of a
- * line is a comment. The whole file is read and checked before moatd
- * touches anything; each error names its line. Relative paths are taken
- * from the configuration file's directory.
+ * moat.conf(5): one setting a line, "keyword value...", '#' to the end of
+ * a line is a comment. A value may be a double-quoted string, which can
+ * hold blanks and '#' (\" and \\ inside stand for " and \). The whole
+ * file is read and checked before moatd touches anything; each error
+ * names its line. Relative paths are taken from the configuration file's
+ * directory. Pre-shared keys are never echoed in an error.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -11,27 +13,89 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth.h"
 #include "conf.h"
 #include "ctlmsg.h"
+#include "proposal.h"
 
-enum kw { K_TUNNEL, K_MTU, K_LOCAL, K_OUTER_MTU, K_NATT, K_RULES, K_KEYS,
-	K_CONTROL, K_ROUTE, K_QUEUE, NKW };
+enum kw {
+	K_TUNNEL,
+	K_MTU,
+	K_LOCAL,
+	K_OUTER_MTU,
+	K_NATT,
+	K_RULES,
+	K_KEYS,
+	K_CONTROL,
+	K_ROUTE,
+	K_QUEUE,
+	K_IDENTITY,
+	K_CERT,
+	K_KEY,
+	K_CA,
+	K_IKE_PROP,
+	K_ESP_PROP,
+	K_POOL,
+	K_DNS,
+	K_SPLIT,
+	K_CLIENT,
+	K_IKE_LIFE,
+	K_CHILD_LIFE,
+	K_DPD,
+	K_KEYLOG,
+	NKW
+};
 
+/* ike: the keyword is the IKEv2 gateway's, and sets conf->ike; required
+ * then means required with ike. */
 static const struct {
 	const char *name;
 	bool	    repeat;
 	bool	    required;
+	bool	    ike;
+	int	    maxv; /* values after the keyword, at least 1 */
 } kws[NKW] = {
-	[K_TUNNEL] = { "tunnel", false, true },
-	[K_MTU] = { "mtu", false, false },
-	[K_LOCAL] = { "local", false, true },
-	[K_OUTER_MTU] = { "outer-mtu", false, false },
-	[K_NATT] = { "natt-port", false, false },
-	[K_RULES] = { "rules", false, true },
-	[K_KEYS] = { "keys", false, false },
-	[K_CONTROL] = { "control", false, false },
-	[K_ROUTE] = { "route", true, false },
-	[K_QUEUE] = { "queue", false, false },
+	[K_TUNNEL] = { "tunnel", false, true, false, 1 },
+	[K_MTU] = { "mtu", false, false, false, 1 },
+	[K_LOCAL] = { "local", false, true, false, 1 },
+	[K_OUTER_MTU] = { "outer-mtu", false, false, false, 1 },
+	[K_NATT] = { "natt-port", false, false, false, 1 },
+	[K_RULES] = { "rules", false, true, false, 1 },
+	[K_KEYS] = { "keys", false, false, false, 1 },
+	[K_CONTROL] = { "control", false, false, false, 1 },
+	[K_ROUTE] = { "route", true, false, false, 1 },
+	[K_QUEUE] = { "queue", false, false, false, 1 },
+	[K_IDENTITY] = { "identity", false, true, true, 1 },
+	[K_CERT] = { "certificate", false, false, true, 1 },
+	[K_KEY] = { "private-key", false, false, true, 1 },
+	[K_CA] = { "ca", true, false, true, 1 },
+	[K_IKE_PROP] = { "ike-proposal", true, false, true, 1 },
+	[K_ESP_PROP] = { "esp-proposal", true, false, true, 1 },
+	[K_POOL] = { "pool", false, false, true, 1 },
+	[K_DNS] = { "dns", true, false, true, 1 },
+	[K_SPLIT] = { "split", true, false, true, 1 },
+	[K_CLIENT] = { "client", true, true, true, 3 },
+	[K_IKE_LIFE] = { "ike-lifetime", false, false, true, 1 },
+	[K_CHILD_LIFE] = { "child-lifetime", false, false, true, 1 },
+	[K_DPD] = { "dpd", false, false, true, 1 },
+	[K_KEYLOG] = { "keylog", false, false, true, 1 },
+};
+
+/* What moat offers when moat.conf names no proposal: AEADs first, then
+ * one CBC suite for peers without them (Windows' defaults, RFC 8247's
+ * MUST-level algorithms). */
+static const char *const ike_default[] = { "aes128gcm16-prfsha256-x25519",
+	"aes256gcm16-prfsha384-ecp384", "aes256-sha256-modp2048" };
+static const char *const esp_default[] = { "aes128gcm16", "aes256gcm16",
+	"chacha20poly1305", "aes256-sha256" };
+
+#define MAXWORDS 4 /* the keyword and up to 3 values; one more is "extra" */
+
+struct line {
+	char	*w[MAXWORDS + 1];
+	bool	 quoted[MAXWORDS + 1];
+	int	 n;
+	unsigned no;
 };
 
 static int
@@ -65,11 +129,243 @@ path(const char *dir, const char *v, char *out, const char **why)
 	return 0;
 }
 
+static bool
+blank(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
+}
+
+/*
+ * Splits s into words in place: blanks separate them, '#' outside quotes
+ * ends the line, a word that starts with '"' runs to the next unescaped
+ * '"' (a backslash before anything else is itself). Up to MAXWORDS + 1
+ * words are kept, so that one too many can be told apart.
+ */
 static int
-set(struct conf *c, enum kw k, const char *v, const char *dir,
+split(char *s, struct line *l, const char **why)
+{
+	char *out;
+
+	for (l->n = 0;;) {
+		while (blank(*s))
+			s++;
+		if (*s == '\0' || *s == '#' || l->n == MAXWORDS + 1)
+			return 0;
+		l->quoted[l->n] = *s == '"';
+		if (*s != '"') {
+			l->w[l->n++] = s;
+			while (*s != '\0' && !blank(*s) && *s != '#')
+				s++;
+			if (*s == '\0' || *s == '#') {
+				*s = '\0';
+				return 0;
+			}
+			*s++ = '\0';
+			continue;
+		}
+		l->w[l->n] = out = ++s;
+		for (;;) {
+			if (*s == '\0' || *s == '\n') {
+				*out = '\0';
+				l->n++;
+				*why = "unterminated quoted string";
+				return -1;
+			}
+			if (*s == '"')
+				break;
+			if (*s == '\\' && (s[1] == '"' || s[1] == '\\'))
+				s++;
+			*out++ = *s++;
+		}
+		*out = '\0';
+		l->n++;
+		if (*++s != '\0' && !blank(*s) && *s != '#') {
+			*why = "text right after a closing quote";
+			return -1;
+		}
+	}
+}
+
+/* Whether word i of a line may be echoed: beyond a client's identity
+ * only the words "psk" and "certificate" are, wherever the secret went
+ * (a line whose keyword is unknown may be a client line misspelled). */
+static bool
+echoable(const struct line *l, int i, enum kw k)
+{
+	if (k != K_CLIENT && k != NKW)
+		return true;
+	return i < 2 ||
+	    (i == 2 && !l->quoted[2] &&
+		(strcmp(l->w[2], "psk") == 0 ||
+		    strcmp(l->w[2], "certificate") == 0));
+}
+
+static void
+report(FILE *err, const char *file, const struct line *l, enum kw k,
+    const char *why)
+{
+	const char *q;
+	int	    i;
+
+	fprintf(err, "%s:%u: '", file, l->no);
+	for (i = 0; i < l->n && i < MAXWORDS; i++) {
+		q = l->quoted[i] ? "\"" : "";
+		if (echoable(l, i, k))
+			fprintf(err, "%s%s%s%s", i ? " " : "", q, l->w[i], q);
+		else
+			fprintf(err, "%s...", i ? " " : "");
+	}
+	fprintf(err, "%s': %s\n", l->n > MAXWORDS ? " ..." : "", why);
+}
+
+static int
+prop(const char *v, uint8_t proto, struct ike_prop *p, int *n, const char **why)
+{
+	if (*n == CONF_MAXPROP) {
+		*why = "too many proposals (at most 8)";
+		return -1;
+	}
+	if (ike_proposal_parse(v, proto, &p[*n], why) == -1)
+		return -1;
+	(*n)++;
+	return 0;
+}
+
+/* A secret: a quoted string as it stands, or 0x and pairs of hex digits. */
+static int
+psk(const char *v, bool quoted, uint8_t *out, size_t *len, const char **why)
+{
+	size_t	     i, n = strlen(v);
+	unsigned int b;
+
+	if (quoted) {
+		if (n == 0 || n > CONF_PSKMAX) {
+			*why = n == 0 ? "the secret is empty" :
+					"the secret is longer than 256 bytes";
+			return -1;
+		}
+		memcpy(out, v, n);
+		*len = n;
+		return 0;
+	}
+	if (strncmp(v, "0x", 2) != 0 || n == 2 || n % 2 != 0 ||
+	    strspn(v + 2, "0123456789abcdefABCDEF") != n - 2) {
+		*why = "the secret is neither a \"quoted string\" nor 0x and "
+		       "pairs of hex digits";
+		return -1;
+	}
+	if ((n - 2) / 2 > CONF_PSKMAX) {
+		*why = "the secret is longer than 256 bytes";
+		return -1;
+	}
+	for (i = 0; i < (n - 2) / 2; i++) {
+		sscanf(v + 2 + 2 * i, "%2x", &b);
+		out[i] = (uint8_t)b;
+	}
+	*len = (n - 2) / 2;
+	return 0;
+}
+
+struct id {
+	uint8_t type;
+	uint8_t data[1024];
+	size_t	len;
+};
+
+static int
+id_parse(const char *v, struct id *id, const char **why)
+{
+	if (strlen(v) >= CONF_IDMAX) {
+		*why = "the identity is longer than 255 characters";
+		return -1;
+	}
+	return ike_id_parse_why(
+	    v, &id->type, id->data, sizeof(id->data), &id->len, why);
+}
+
+/* Whether two clients' identities are one, as the engine compares a
+ * peer's (FQDNs without regard to case, DNs as X.509 names). */
+static bool
+id_same(const char *a, const struct id *b)
+{
+	struct id   ia;
+	const char *why;
+
+	if (strcmp(a, "*") == 0 || b == NULL)
+		return strcmp(a, "*") == 0 && b == NULL;
+	return id_parse(a, &ia, &why) == 0 &&
+	    ike_id_eq(ia.type, ia.data, ia.len, b->type, b->data, b->len);
+}
+
+/* client ID psk SECRET | client ID certificate */
+static int
+client(struct conf *c, const struct line *l, char *whybuf, size_t len,
     const char **why)
 {
-	uint32_t n;
+	struct conf_client *cl;
+	struct id	    parsed, *pid = NULL;
+	const char	   *id = l->w[1], *m = l->w[2];
+	int		    i;
+
+	if (l->n < 3) {
+		*why = "needs an identity and 'psk SECRET' or 'certificate'";
+		return -1;
+	}
+	if (strcmp(id, "*") != 0) {
+		if (id_parse(id, &parsed, why) == -1)
+			return -1;
+		pid = &parsed;
+	}
+	if (l->quoted[2] ||
+	    (strcmp(m, "psk") != 0 && strcmp(m, "certificate") != 0)) {
+		*why = "the method is 'psk SECRET' or 'certificate'";
+		return -1;
+	}
+	if (strcmp(m, "psk") == 0 && l->n != 4) {
+		*why = "psk needs one secret";
+		return -1;
+	}
+	if (strcmp(m, "certificate") == 0 && l->n != 3) {
+		*why = "certificate takes no value";
+		return -1;
+	}
+	if (strcmp(id, "*") == 0 && strcmp(m, "psk") == 0) {
+		*why = "'*' is only for clients with a certificate";
+		return -1;
+	}
+	for (i = 0; i < c->nclients; i++)
+		if (id_same(c->client[i].id, pid)) {
+			snprintf(whybuf, len, "client %s given twice (line %u)",
+			    c->client[i].id, c->client[i].line);
+			*why = whybuf;
+			return -1;
+		}
+	if (c->nclients == CONF_MAXCLIENTS) {
+		*why = "too many clients (at most 256)";
+		return -1;
+	}
+	cl = &c->client[c->nclients];
+	if (strcmp(m, "psk") == 0) {
+		if (psk(l->w[3], l->quoted[3], cl->psk, &cl->psklen, why) ==
+		    -1) {
+			explicit_bzero(cl->psk, sizeof(cl->psk));
+			return -1;
+		}
+		cl->auth = CONF_AUTH_PSK;
+	} else
+		cl->auth = CONF_AUTH_CERT;
+	snprintf(cl->id, sizeof(cl->id), "%s", id);
+	cl->line = l->no;
+	c->nclients++;
+	return 0;
+}
+
+static int
+set(struct conf *c, enum kw k, const struct line *l, const char *dir,
+    char *whybuf, size_t len, const char **why)
+{
+	const char *v = l->w[1];
+	uint32_t    n;
 
 	switch (k) {
 	case K_TUNNEL:
@@ -115,70 +411,222 @@ set(struct conf *c, enum kw k, const char *v, const char *dir,
 			return -1;
 		}
 		return prefix_parse(AF_INET, v, &c->route[c->nroutes++], why);
+	case K_IDENTITY:
+		if (id_parse(v, &(struct id){ 0 }, why) == -1)
+			return -1;
+		strcpy(c->id, v);
+		return 0;
+	case K_CERT:
+		return path(dir, v, c->cert, why);
+	case K_KEY:
+		return path(dir, v, c->key, why);
+	case K_CA:
+		if (c->nca == CONF_MAXCA) {
+			*why = "too many CA files (at most 8)";
+			return -1;
+		}
+		return path(dir, v, c->ca[c->nca++], why);
+	case K_IKE_PROP:
+		return prop(v, IKE_PROTO_IKE, c->ike_prop, &c->nike_prop, why);
+	case K_ESP_PROP:
+		return prop(v, IKE_PROTO_ESP, c->esp_prop, &c->nesp_prop, why);
+	case K_POOL:
+		if (prefix_parse(AF_INET, v, &c->pool, why) == -1)
+			goto nopool;
+		if (prefix_len(&c->pool) < 8 || prefix_len(&c->pool) > 30) {
+			*why = "not a prefix from /8 to /30";
+			goto nopool;
+		}
+		return 0;
+	nopool:
+		memset(&c->pool, 0, sizeof(c->pool));
+		return -1;
+	case K_DNS:
+		if (c->ndns == CONF_MAXDNS) {
+			*why = "too many DNS servers (at most 4)";
+			return -1;
+		}
+		if (addr_pton(AF_INET, v, &c->dns[c->ndns]) == -1) {
+			*why = "not an IPv4 address";
+			return -1;
+		}
+		c->ndns++;
+		return 0;
+	case K_SPLIT:
+		if (c->nsplit == CONF_MAXSPLIT) {
+			*why = "too many split networks (at most 16)";
+			return -1;
+		}
+		return prefix_parse(AF_INET, v, &c->split[c->nsplit++], why);
+	case K_CLIENT:
+		return client(c, l, whybuf, len, why);
+	case K_IKE_LIFE:
+		return number(v, 60, 86400, &c->ike_lifetime, why);
+	case K_CHILD_LIFE:
+		return number(v, 60, 86400, &c->child_lifetime, why);
+	case K_DPD:
+		return number(v, 0, 3600, &c->dpd, why);
+	case K_KEYLOG:
+		return path(dir, v, c->keylog, why);
 	default:
 		return -1;
 	}
 }
 
-int
-conf_load(const char *file, struct conf *c)
+/* What the gateway's settings need of each other, once the whole file
+ * is read; seen[] holds the line of each keyword's first use. */
+static int
+check_ike(struct conf *c, const char *file, const unsigned *seen, FILE *err)
 {
-	char	   *line = NULL, *dup, *dir, *kw, *v, *extra, *save;
+	const char *why, *need[3];
+	int	    i, left, nerr = 0;
+	size_t	    j;
+
+	if (seen[K_CERT] && !seen[K_KEY]) {
+		fprintf(err,
+		    "%s:%u: 'certificate': given without "
+		    "'private-key'\n",
+		    file, seen[K_CERT]);
+		nerr++;
+	}
+	if (seen[K_KEY] && !seen[K_CERT]) {
+		fprintf(err,
+		    "%s:%u: 'private-key': given without "
+		    "'certificate'\n",
+		    file, seen[K_KEY]);
+		nerr++;
+	}
+	need[0] = seen[K_CERT] ? NULL : "'certificate'";
+	need[1] = seen[K_KEY] ? NULL : "'private-key'";
+	need[2] = c->nca > 0 ? NULL : "'ca'";
+	for (i = 0; i < c->nclients; i++) {
+		if (c->client[i].auth != CONF_AUTH_CERT ||
+		    (!need[0] && !need[1] && !need[2]))
+			continue;
+		fprintf(err, "%s:%u: 'client %s certificate': needs", file,
+		    c->client[i].line, c->client[i].id);
+		left =
+		    (need[0] != NULL) + (need[1] != NULL) + (need[2] != NULL);
+		for (j = 0; j < 3; j++) {
+			if (need[j] == NULL)
+				continue;
+			left--;
+			fprintf(err, " %s%s", need[j],
+			    left > 1 ? "," : (left == 1 ? " and" : ""));
+		}
+		fputc('\n', err);
+		nerr++;
+	}
+	for (j = 0; c->nike_prop == 0 &&
+	     j < sizeof(ike_default) / sizeof(ike_default[0]);
+	     j++)
+		if (ike_proposal_parse(ike_default[j], IKE_PROTO_IKE,
+			&c->ike_prop[j], &why) == -1) {
+			fprintf(err, "%s: default '%s': %s\n", file,
+			    ike_default[j], why);
+			return -1;
+		}
+	if (c->nike_prop == 0)
+		c->nike_prop = (int)j;
+	for (j = 0; c->nesp_prop == 0 &&
+	     j < sizeof(esp_default) / sizeof(esp_default[0]);
+	     j++)
+		if (ike_proposal_parse(esp_default[j], IKE_PROTO_ESP,
+			&c->esp_prop[j], &why) == -1) {
+			fprintf(err, "%s: default '%s': %s\n", file,
+			    esp_default[j], why);
+			return -1;
+		}
+	if (c->nesp_prop == 0)
+		c->nesp_prop = (int)j;
+	return nerr == 0 ? 0 : -1;
+}
+
+int
+conf_read(FILE *f, const char *file, struct conf *c, FILE *err)
+{
+	struct line l;
+	char	   *buf = NULL, *dup, *dir, whybuf[CONF_IDMAX + 64];
 	const char *why;
 	size_t	    cap = 0;
-	unsigned    lineno = 0, seen[NKW] = { 0 };
+	unsigned    seen[NKW] = { 0 };
 	int	    k, nerr = 0;
-	FILE	   *f;
 
 	memset(c, 0, sizeof(*c));
 	c->mtu = 1400;
 	c->outer_mtu = 1500;
 	c->natt_port = 4500;
 	c->queue = -1;
+	c->ike_lifetime = 14400;
+	c->child_lifetime = 3600;
+	c->dpd = 30;
 	snprintf(c->control, sizeof(c->control), "%s", CTL_SOCKET);
+	if ((dup = strdup(file)) == NULL)
+		return -1;
+	dir = dirname(dup);
+	memset(&l, 0, sizeof(l));
+	while (getline(&buf, &cap, f) != -1) {
+		l.no++;
+		why = NULL;
+		if (split(buf, &l, &why) == 0 && l.n == 0)
+			goto next;
+		for (k = 0; k < NKW &&
+		     (l.quoted[0] || strcmp(kws[k].name, l.w[0]) != 0);
+		     k++)
+			;
+		if (k < NKW && kws[k].ike)
+			c->ike = true;
+		if (why != NULL)
+			;
+		else if (k == NKW)
+			why = "unknown keyword";
+		else if (l.n == 1)
+			why = "needs a value";
+		else if (l.n - 1 > kws[k].maxv)
+			why = kws[k].maxv == 1 ? "takes one value" :
+						 "too many values";
+		else if (seen[k] && !kws[k].repeat)
+			why = "given twice";
+		if (why == NULL &&
+		    set(c, (enum kw)k, &l, dir, whybuf, sizeof(whybuf), &why) ==
+			0) {
+			if (!seen[k])
+				seen[k] = l.no;
+			goto next;
+		}
+		report(err, file, &l, (enum kw)k, why);
+		nerr++;
+	next:
+		explicit_bzero(buf, cap);
+	}
+	for (k = 0; k < NKW; k++)
+		if (kws[k].required && !seen[k] && (!kws[k].ike || c->ike)) {
+			fprintf(
+			    err, "%s: '%s' is missing\n", file, kws[k].name);
+			nerr++;
+		}
+	if (c->ike && check_ike(c, file, seen, err) == -1)
+		nerr++;
+	free(buf);
+	free(dup);
+	if (nerr > 0) {
+		explicit_bzero(c->client, sizeof(c->client));
+		return -1;
+	}
+	return 0;
+}
+
+int
+conf_load(const char *file, struct conf *c)
+{
+	FILE *f;
+	int   rc;
+
 	if ((f = fopen(file, "r")) == NULL) {
 		fprintf(stderr, "%s: %s\n", file, strerror(errno));
 		return -1;
 	}
-	if ((dup = strdup(file)) == NULL) {
-		fclose(f);
-		return -1;
-	}
-	dir = dirname(dup);
-	while (getline(&line, &cap, f) != -1) {
-		lineno++;
-		line[strcspn(line, "#\n")] = '\0';
-		if ((kw = strtok_r(line, " \t", &save)) == NULL)
-			continue;
-		v = strtok_r(NULL, " \t", &save);
-		extra = strtok_r(NULL, " \t", &save);
-		for (k = 0; k < NKW && strcmp(kws[k].name, kw) != 0; k++)
-			;
-		why = NULL;
-		if (k == NKW)
-			why = "unknown keyword";
-		else if (v == NULL)
-			why = "needs a value";
-		else if (extra != NULL)
-			why = "takes one value";
-		else if (seen[k] && !kws[k].repeat)
-			why = "given twice";
-		if (why == NULL && set(c, (enum kw)k, v, dir, &why) == 0) {
-			seen[k] = lineno;
-			continue;
-		}
-		fprintf(stderr, "%s:%u: '%s%s%s': %s\n", file, lineno, kw,
-		    v != NULL ? " " : "", v != NULL ? v : "", why);
-		nerr++;
-	}
-	for (k = 0; k < NKW; k++)
-		if (kws[k].required && !seen[k]) {
-			fprintf(stderr, "%s: '%s' is missing\n", file,
-			    kws[k].name);
-			nerr++;
-		}
-	free(line);
-	free(dup);
+	rc = conf_read(f, file, c, stderr);
 	fclose(f);
-	return nerr == 0 ? 0 : -1;
+	return rc;
 }

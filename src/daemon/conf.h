@@ -4,6 +4,7 @@
 
 #include <limits.h>
 #include <net/if.h>
+#include <stdio.h>
 
 #include "addr.h"
 #include "wire.h"
@@ -66,5 +67,8 @@ struct conf {
 
 /* 0, or -1 with every error reported to stderr as FILE:LINE: why. */
 int conf_load(const char *path, struct conf *);
+/* The same from an open file that path names (for messages and relative
+ * paths), errors to err. */
+int conf_read(FILE *, const char *path, struct conf *, FILE *err);
 
 #endif

@@ -57,7 +57,8 @@ cmp_u32(const void *a, const void *b)
 static bool
 excluded(const struct pool *p, uint32_t off)
 {
-	return p->nexcl > 0 && bsearch(&off, p->excl, p->nexcl, sizeof(off), cmp_u32) != NULL;
+	return p->nexcl > 0 &&
+	    bsearch(&off, p->excl, p->nexcl, sizeof(off), cmp_u32) != NULL;
 }
 
 /* From off on, the first offset that is a host and not excluded. */
@@ -70,8 +71,7 @@ skip_excluded(const struct pool *p, uint32_t off)
 }
 
 struct pool *
-pool_new(const struct prefix *pfx, const struct addr *exclude,
-    size_t nexclude)
+pool_new(const struct prefix *pfx, const struct addr *exclude, size_t nexclude)
 {
 	struct pool *p;
 	uint32_t     mask, off, a;
@@ -305,8 +305,8 @@ pool_release(struct pool *p, const char *identity, uint64_t now)
 }
 
 size_t
-pool_leases(const struct pool *p, struct pool_lease *out, size_t n,
-    size_t *total)
+pool_leases(
+    const struct pool *p, struct pool_lease *out, size_t n, size_t *total)
 {
 	const struct lease *l;
 	size_t		    i, k = 0;

@@ -84,4 +84,43 @@ echo "$err" | grep -q "^$tmp/bad.keys:1: "; ok $? "... naming its line"
 err=$("$MOATD" -n -f "$tmp/none.conf" 2>&1); is $? 1 "a missing file exits 1"
 is "$err" "$tmp/none.conf: No such file or directory" "... and says so"
 
+# The IKEv2 gateway's keywords: the example passes, a bad file has each
+# error named by line, and no secret is ever shown.
+out=$("$MOATD" -n -f "$MOAT_SRC/examples/gateway.conf" 2>&1)
+is "$?" 0 "moatd -n accepts examples/gateway.conf"
+is "$out" "$MOAT_SRC/examples/gateway.conf: configuration OK (0 key operations)" \
+    "... and says so"
+case "$out" in *horse*|*6d6f6174*) ok 1 "... without its secrets" ;;
+*) ok 0 "... without its secrets" ;; esac
+cat >"$tmp/bad-ike.conf" <<'EOF'
+tunnel moat0
+local 198.51.100.1
+rules gateway.rules
+ike-proposal aes128gcm16-prfsha256-x25519
+ike-proposal aes128gcm16-prfsha256-frob
+client rw.example psk "SeCrEt one # not a comment"
+client laptop.example psk 0x5365437245742074776f
+client RW.example psk "SeCrEt three"
+certificate gw.pem
+private-key gw.key
+client alice@example.org certificate
+pool 10.0.2.1/24
+client phone.example psk "SeCrEt four
+dns ns1.example
+client * psk 0x5365437245742066697665
+EOF
+err=$("$MOATD" -n -f "$tmp/bad-ike.conf" 2>&1); rc=$?
+is "$rc" 1 "a bad IKE configuration exits 1"
+is "$err" "$tmp/bad-ike.conf:5: 'ike-proposal aes128gcm16-prfsha256-frob': unknown algorithm keyword
+$tmp/bad-ike.conf:8: 'client RW.example psk ...': client rw.example given twice (line 6)
+$tmp/bad-ike.conf:12: 'pool 10.0.2.1/24': host bits set beyond the prefix length
+$tmp/bad-ike.conf:13: 'client phone.example psk ...': unterminated quoted string
+$tmp/bad-ike.conf:14: 'dns ns1.example': not an IPv4 address
+$tmp/bad-ike.conf:15: 'client * psk ...': '*' is only for clients with a certificate
+$tmp/bad-ike.conf: 'identity' is missing
+$tmp/bad-ike.conf:11: 'client alice@example.org certificate': needs 'ca'" \
+    "... naming every bad line and what is missing"
+case "$err" in *SeCrEt*|*536543*) ok 1 "... and no secret" ;;
+*) ok 0 "... and no secret" ;; esac
+
 done_testing

@@ -82,8 +82,8 @@ test_new(void)
 	ok(pool_new(&p, NULL, 0) == NULL, "a /32 makes none");
 	p = pfx("8.0.0.0/7");
 	ok(pool_new(&p, NULL, 0) == NULL, "a /7 is too large");
-	if (prefix_parse(AF_INET6, "2001:db8::/120", &p, &(const char *){ 0 }) ==
-	    -1)
+	if (prefix_parse(
+		AF_INET6, "2001:db8::/120", &p, &(const char *){ 0 }) == -1)
 		abort();
 	ok(pool_new(&p, NULL, 0) == NULL, "an IPv6 prefix makes none");
 	p = pfx("192.0.2.0/30");
@@ -93,9 +93,9 @@ test_new(void)
 	    "a /30 without both its addresses makes none");
 
 	p = pfx("10.0.2.0/24");
-	ex[0] = ip("10.0.2.1");	  /* the gateway's */
-	ex[1] = ip("10.0.2.1");	  /* twice counts once */
-	ex[2] = ip("10.0.1.1");	  /* outside */
+	ex[0] = ip("10.0.2.1"); /* the gateway's */
+	ex[1] = ip("10.0.2.1"); /* twice counts once */
+	ex[2] = ip("10.0.1.1"); /* outside */
 	ex[3] = ip("10.0.2.255"); /* broadcast, not a host anyway */
 	pl = pool_new(&p, ex, 4);
 	ok(pl != NULL, "a /24 without the gateway's address");
@@ -143,7 +143,8 @@ test_slash30(void)
 	is_str(listing(pl),
 	    "192.0.2.1 rw.example 0 16, 192.0.2.2 laptop.example 1 11",
 	    "the last release remembers the lease; extra ones do nothing");
-	is_int(pool_leases(pl, l, 1, &total), 1, "pool_leases writes at most n");
+	is_int(
+	    pool_leases(pl, l, 1, &total), 1, "pool_leases writes at most n");
 	is_int(total, 2, "... and counts them all");
 	is_str(acq(pl, "rw.example", 18), "192.0.2.1",
 	    "the identity gets its remembered address back");
@@ -194,7 +195,8 @@ test_remember(void)
 	    "10.0.2.4 d 1 1, 10.0.2.5 a 1 42, 10.0.2.6 f 1 1",
 	    "the listing: e and c are gone");
 	pool_release(pl, "e", 50);
-	is_str(acq(pl, "c", 51), "-1", "releasing an identity gone does nothing");
+	is_str(
+	    acq(pl, "c", 51), "-1", "releasing an identity gone does nothing");
 	pool_free(pl);
 }
 
@@ -380,8 +382,8 @@ same_leases(const struct pool *p, struct naive *v, const char **why)
 }
 
 static void
-test_random(const char *prefix, const char *gw, unsigned nids,
-    unsigned steps, uint64_t seed)
+test_random(const char *prefix, const char *gw, unsigned nids, unsigned steps,
+    uint64_t seed)
 {
 	struct prefix p = pfx(prefix);
 	struct addr   ex, a;
@@ -425,8 +427,10 @@ test_random(const char *prefix, const char *gw, unsigned nids,
 			same_leases(pl, &v, &why);
 	}
 	reclaims = v.reclaims;
-	ok(why == NULL, "%s: %u random steps, %u identities: the pool is the "
-	    "naive list", prefix, steps, nids);
+	ok(why == NULL,
+	    "%s: %u random steps, %u identities: the pool is the "
+	    "naive list",
+	    prefix, steps, nids);
 	if (why != NULL)
 		diag("  step %u (%s): %s", step, id, why);
 	ok(fails > 0 && reclaims > 0 && v.never == pool_size(pl),
