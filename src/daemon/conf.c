@@ -369,7 +369,10 @@ set(struct conf *c, enum kw k, const struct line *l, const char *dir,
 
 	switch (k) {
 	case K_TUNNEL:
-		if (strlen(v) >= IFNAMSIZ || strchr(v, '/') != NULL) {
+		/* What the kernel's dev_valid_name refuses, now that a
+		 * quoted value may hold blanks. */
+		if (v[0] == '\0' || strlen(v) >= IFNAMSIZ ||
+		    strpbrk(v, "/: \t") != NULL) {
 			*why = "not an interface name (at most 15 characters)";
 			return -1;
 		}
@@ -561,8 +564,10 @@ conf_read(FILE *f, const char *file, struct conf *c, FILE *err)
 	c->child_lifetime = 3600;
 	c->dpd = 30;
 	snprintf(c->control, sizeof(c->control), "%s", CTL_SOCKET);
-	if ((dup = strdup(file)) == NULL)
+	if ((dup = strdup(file)) == NULL) {
+		fprintf(err, "%s: %s\n", file, strerror(errno));
 		return -1;
+	}
 	dir = dirname(dup);
 	memset(&l, 0, sizeof(l));
 	while (getline(&buf, &cap, f) != -1) {
