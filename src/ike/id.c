@@ -543,6 +543,7 @@ ike_id_parse_why(const char *s, uint8_t *idtype, uint8_t *data, size_t cap,
     size_t *len, const char **why)
 {
 	const char *at;
+	uint8_t	    a[16];
 
 	if (s[0] == '@' && s[1] == '#') {
 		*idtype = IKE_ID_KEY_ID;
@@ -552,15 +553,20 @@ ike_id_parse_why(const char *s, uint8_t *idtype, uint8_t *data, size_t cap,
 		*idtype = IKE_ID_FQDN;
 		return parse_text(s + 1, data, cap, len, why);
 	}
-	if (inet_pton(AF_INET, s, data) == 1 && cap >= 4) {
-		/* inet_pton wrote 4 bytes only after checking them all. */
+	if (inet_pton(AF_INET, s, a) == 1) {
 		*idtype = IKE_ID_IPV4_ADDR;
 		*len = 4;
-		return 0;
-	}
-	if (cap >= 16 && inet_pton(AF_INET6, s, data) == 1) {
+	} else if (inet_pton(AF_INET6, s, a) == 1) {
 		*idtype = IKE_ID_IPV6_ADDR;
 		*len = 16;
+	} else
+		*len = 0;
+	if (*len != 0) {
+		if (*len > cap) {
+			*why = "the ID is too long";
+			return -1;
+		}
+		memcpy(data, a, *len);
 		return 0;
 	}
 	if (strchr(s, '=') != NULL) {

@@ -348,15 +348,19 @@ ike_sig_sign(EVP_PKEY *key, bool digital_sig, unsigned int hashes,
 }
 
 /* The hash of an AlgorithmIdentifier inside PSS parameters (RFC 4055
- * section 2.1): absent means SHA-1, which we refuse. */
+ * section 2.1): absent means SHA-1, which we refuse; its parameters are
+ * NULL or absent. */
 static uint8_t
 pss_hash(const X509_ALGOR *alg)
 {
 	const ASN1_OBJECT *obj;
+	int		   ptype;
 
 	if (alg == NULL)
 		return 0;
-	X509_ALGOR_get0(&obj, NULL, NULL, alg);
+	X509_ALGOR_get0(&obj, &ptype, NULL, alg);
+	if (ptype != V_ASN1_NULL && ptype != V_ASN1_UNDEF)
+		return 0;
 	return hash_of_nid(OBJ_obj2nid(obj));
 }
 
