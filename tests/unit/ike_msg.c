@@ -50,6 +50,29 @@ static const char sswan_init[] =
 
 #define BUFSZ 4096
 
+/*
+ * With IKE_MSG_SEEDS=DIR, the messages built here are written to DIR:
+ * that is how tests/fuzz/seeds/fuzz_ike_msg/ was made. An SK plaintext
+ * is written as fuzz_ike_msg reads one, its first payload's type first.
+ */
+static void
+seed(const char *name, uint8_t first, const uint8_t *p, size_t len)
+{
+	const char *dir = getenv("IKE_MSG_SEEDS");
+	char	    path[512];
+	FILE	   *f;
+
+	if (dir == NULL)
+		return;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if ((f = fopen(path, "wb")) == NULL)
+		return;
+	if (first != IKE_PT_NONE)
+		fputc(first, f);
+	fwrite(p, 1, len, f);
+	fclose(f);
+}
+
 static size_t
 unhex(const char *s, uint8_t *out, size_t cap)
 {
@@ -196,6 +219,7 @@ test_sa_init(void)
 	is_int(wr.first, IKE_PT_SA, "IKE_SA_INIT: first payload recorded");
 	is_int(buf[16], IKE_PT_SA, "IKE_SA_INIT: header's next payload");
 
+	seed("sa-init", IKE_PT_NONE, buf, wr.w.off);
 	rc = ike_msg_parse(buf, wr.w.off, &m, &e);
 	if (!ok(rc == 0, "IKE_SA_INIT: parses"))
 		diag("%s", e.why);
@@ -383,6 +407,8 @@ test_auth(void)
 	ok(wr.w.err, "nothing may follow SK");
 	is_int(wr.w.off, IKE_HDR_LEN + 4 + sizeof(sk), "nor was written");
 
+	seed("auth", IKE_PT_NONE, buf, IKE_HDR_LEN + 4 + sizeof(sk));
+	seed("auth-plain", pw.first, plain, pw.w.off);
 	rc = ike_msg_parse(buf, IKE_HDR_LEN + 4 + sizeof(sk), &m, &e);
 	if (!ok(rc == 0, "IKE_AUTH: parses"))
 		diag("%s", e.why);
