@@ -339,6 +339,26 @@ attr_find(const char *s, size_t len)
 	return NULL;
 }
 
+/* Digits and single dots, at least two arcs: what OBJ_obj2txt prints
+ * back no longer than it was (OpenSSL takes "1..2" as 1.0.2). */
+static bool
+oid_syntax(const char *s, size_t len)
+{
+	size_t i, dots = 0;
+
+	if (len == 0 || !isdigit((unsigned char)s[0]) ||
+	    !isdigit((unsigned char)s[len - 1]))
+		return false;
+	for (i = 0; i < len; i++)
+		if (s[i] == '.') {
+			if (s[i + 1] == '.')
+				return false;
+			dots++;
+		} else if (!isdigit((unsigned char)s[i]))
+			return false;
+	return dots > 0;
+}
+
 /* The attribute type before '=': a name of the table or a dotted OID. */
 static ASN1_OBJECT *
 parse_attr(const char **pp, const char **why)
@@ -364,7 +384,7 @@ parse_attr(const char **pp, const char **why)
 	*pp = p + 1;
 	if ((a = attr_find(start, len)) != NULL)
 		return OBJ_nid2obj(a->nid);
-	if (!isdigit((unsigned char)start[0]) || len >= sizeof(oid)) {
+	if (!oid_syntax(start, len) || len >= sizeof(oid)) {
 		*why = "unknown DN attribute type";
 		return NULL;
 	}

@@ -1305,6 +1305,9 @@ static const char *const mustfail[] = {
 	"C=",
 	"CN=\\c3\\28", /* not UTF-8 */
 	"9.9.9=x", /* an OID OpenSSL will not take */
+	"1..2=x",
+	"1.2.=x",
+	"1=x",
 	"#",
 	"##",
 };
