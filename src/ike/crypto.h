@@ -122,7 +122,8 @@ int ike_sk_seal(struct ike_sk *, const struct ike_hdr *, uint8_t first,
  * header is at sk_off and runs to the end of the message: checks the
  * ICV over everything before it (CBC+HMAC) or as the AEAD's tag, then
  * decrypts into plain and strips the padding. -1 and why if the ICV fails
- * or the padding is malformed; nothing else is touched.
+ * or the padding is malformed; nothing else is touched. plain needs room
+ * for the ciphertext with its padding (len - sk_off - 4 always does).
  */
 int ike_sk_open(struct ike_sk *, const uint8_t *msg, size_t len,
     size_t sk_off, uint8_t *plain, size_t cap, size_t *plen, const char **why);
