@@ -533,7 +533,7 @@ ts_list(const struct prefix *p, size_t n, struct ike_ts_pl *t)
 static void
 rekey_later(struct ike_child *c, uint64_t ms)
 {
-	ev_timer_add(c->ike_sa->ike->loop, &c->rekey, ev_now_ms() + ms);
+	ev_timer_add(c->ike_sa->ike->loop, &c->rekey, ms);
 }
 
 static void
@@ -778,7 +778,7 @@ ike_rekeyed(struct ike_sa *sa, struct ike_msg *m)
 fail:
 	log_info("IKE_SA %016llx_i: rekey refused (%s), trying again in 10 s",
 	    (unsigned long long)sa->spi_i, why);
-	ev_timer_add(ike->loop, &sa->life, ev_now_ms() + 10000);
+	ev_timer_add(ike->loop, &sa->life, 10000);
 out:
 	ike_dh_free(sa->pend.dh);
 	sa->pend.dh = NULL;

@@ -70,7 +70,7 @@ ike_sa_new(struct ike *ike, const struct ike_path *path, uint64_t spi_i)
 	ev_timer_init(&sa->life, halfopen_expired, sa);
 	ev_timer_init(&sa->dpd, NULL, sa);
 	ev_timer_init(&sa->req.timer, NULL, sa);
-	ev_timer_add(ike->loop, &sa->life, ev_now_ms() + IKE_HALFOPEN_MS);
+	ev_timer_add(ike->loop, &sa->life, IKE_HALFOPEN_MS);
 	sa->next = ike->sas;
 	ike->sas = sa;
 	return sa;
@@ -167,7 +167,7 @@ ike_sa_kill(struct ike_sa *sa, const char *why)
 	ev_timer_del(ike->loop, &sa->life);
 	ev_timer_del(ike->loop, &sa->dpd);
 	ev_timer_del(ike->loop, &sa->req.timer);
-	ev_timer_add(ike->loop, &ike->reap, ev_now_ms());
+	ev_timer_add(ike->loop, &ike->reap, 0);
 }
 
 /* The SK_* keys and the SK payload's contexts from the shared secret. */
@@ -365,7 +365,7 @@ retransmit(void *arg)
 	}
 	transmit(sa, r->msg, r->len);
 	ev_timer_add(sa->ike->loop, &r->timer,
-	    ev_now_ms() + ((uint64_t)IKE_RETRANS_MS << r->tries));
+	    ((uint64_t)IKE_RETRANS_MS << r->tries));
 }
 
 /* A request of ours; one at a time (we announce no larger window). */
@@ -393,7 +393,7 @@ ike_send_request(struct ike_sa *sa, uint8_t exch, uint8_t first,
 	r->kind = kind;
 	r->arg = arg;
 	ev_timer_init(&r->timer, retransmit, sa);
-	ev_timer_add(sa->ike->loop, &r->timer, ev_now_ms() + IKE_RETRANS_MS);
+	ev_timer_add(sa->ike->loop, &r->timer, IKE_RETRANS_MS);
 	sa->req_busy = true;
 	transmit(sa, r->msg, r->len);
 	return 0;
@@ -408,7 +408,7 @@ dpd_due(void *arg)
 	    ev_now_ms() - sa->last_rx >= (uint64_t)sa->ike->conf.dpd * 1000)
 		ike_info_dpd(sa);
 	ev_timer_add(sa->ike->loop, &sa->dpd,
-	    ev_now_ms() + (uint64_t)sa->ike->conf.dpd * 1000);
+	    (uint64_t)sa->ike->conf.dpd * 1000);
 }
 
 static void
@@ -432,11 +432,11 @@ ike_sa_established(struct ike_sa *sa)
 	ev_timer_init(&sa->life, rekey_due, sa);
 	if (ike->conf.ike_lifetime != 0)
 		ev_timer_add(ike->loop, &sa->life,
-		    ev_now_ms() + (uint64_t)ike->conf.ike_lifetime * 1000);
+		    (uint64_t)ike->conf.ike_lifetime * 1000);
 	ev_timer_init(&sa->dpd, dpd_due, sa);
 	if (ike->conf.dpd != 0)
 		ev_timer_add(ike->loop, &sa->dpd,
-		    ev_now_ms() + (uint64_t)ike->conf.dpd * 1000);
+		    (uint64_t)ike->conf.dpd * 1000);
 }
 
 /* Decrypts an SK message and parses its inner chain; -1 drops it. */
