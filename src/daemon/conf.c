@@ -464,9 +464,9 @@ set(struct conf *c, enum kw k, const struct line *l, const char *dir,
 	case K_CLIENT:
 		return client(c, l, whybuf, len, why);
 	case K_IKE_LIFE:
-		return number(v, 60, 86400, &c->ike_lifetime, why);
+		return number(v, 10, 86400, &c->ike_lifetime, why);
 	case K_CHILD_LIFE:
-		return number(v, 60, 86400, &c->child_lifetime, why);
+		return number(v, 10, 86400, &c->child_lifetime, why);
 	case K_DPD:
 		return number(v, 0, 3600, &c->dpd, why);
 	case K_KEYLOG:

@@ -99,7 +99,7 @@ test_good(void)
 			  "esp-proposal aes256-sha512\n"
 			  "pool 10.0.0.0/8\ndns 10.0.1.1\ndns 10.0.1.2\n"
 			  "split 10.0.1.0/24\nsplit 0.0.0.0/0\n"
-			  "ike-lifetime 60\nchild-lifetime 86400\ndpd 0\n"
+			  "ike-lifetime 10\nchild-lifetime 86400\ndpd 0\n"
 			  "natt-port 4501\n",
 		   &cf, &err),
 	    0, "a certificate gateway");
@@ -117,7 +117,7 @@ test_good(void)
 	    "given proposals replace the defaults (%s)", buf);
 	ok(prefix_len(&cf.pool) == 8 && cf.ndns == 2 && cf.nsplit == 2,
 	    "... a /8 pool, two DNS, two splits");
-	ok(cf.ike_lifetime == 60 && cf.child_lifetime == 86400 && cf.dpd == 0,
+	ok(cf.ike_lifetime == 10 && cf.child_lifetime == 86400 && cf.dpd == 0,
 	    "... the lifetimes' limits and dpd off");
 	is_int(cf.natt_port, 4501, "... natt-port given stays");
 	free(err);
@@ -180,9 +180,9 @@ static const struct {
 	    "/etc/moat/t.conf:8: 'ike-proposal aes128gcm16-x25519': no PRF "
 	    "(an AEAD needs a prf keyword)\n" },
 	{ BASE "identity gw.example\nclient a psk \"x\"\n"
-	       "ike-lifetime 59\nchild-lifetime 86401\ndpd 3601\n"
+	       "ike-lifetime 9\nchild-lifetime 86401\ndpd 3601\n"
 	       "dpd 10\ndpd 20\nidentity a b\n",
-	    "/etc/moat/t.conf:6: 'ike-lifetime 59': not a number in range\n"
+	    "/etc/moat/t.conf:6: 'ike-lifetime 9': not a number in range\n"
 	    "/etc/moat/t.conf:7: 'child-lifetime 86401': not a number in "
 	    "range\n"
 	    "/etc/moat/t.conf:8: 'dpd 3601': not a number in range\n"
