@@ -170,14 +170,14 @@ out:
 static int
 print_dn(const uint8_t *data, size_t len, struct out *o)
 {
-	const unsigned char *p = data;
+	const unsigned char   *p = data;
 	const X509_NAME_ENTRY *e;
-	const ASN1_OBJECT   *obj;
-	const char	    *nm;
-	unsigned char	    *u;
-	X509_NAME	    *name;
-	char		     oid[128];
-	int		     i, n, ulen, prevset = -1;
+	const ASN1_OBJECT     *obj;
+	const char	      *nm;
+	unsigned char	      *u;
+	X509_NAME	      *name;
+	char		       oid[128];
+	int		       i, n, ulen, prevset = -1;
 
 	if ((name = d2i_X509_NAME(NULL, &p, (long)len)) == NULL ||
 	    p != data + len) {
@@ -268,8 +268,8 @@ print_fqdn(struct out *o, const uint8_t *s, size_t len)
 }
 
 int
-ike_id_print(uint8_t idtype, const uint8_t *data, size_t len, char *buf,
-    size_t size)
+ike_id_print(
+    uint8_t idtype, const uint8_t *data, size_t len, char *buf, size_t size)
 {
 	struct out o = { buf, 0, size, size == 0 };
 	char	   a[INET6_ADDRSTRLEN];
@@ -399,8 +399,8 @@ parse_attr(const char **pp, const char **why)
 
 /* A value up to an unescaped ',' or '+' or the end; *sep gets which. */
 static int
-parse_value(const char **pp, uint8_t *v, size_t *vlen, char *sep,
-    const char **why)
+parse_value(
+    const char **pp, uint8_t *v, size_t *vlen, char *sep, const char **why)
 {
 	const char *p = *pp;
 	size_t	    n = 0, keep = 0; /* keep: length without trailing spaces */
@@ -458,8 +458,8 @@ parse_value(const char **pp, uint8_t *v, size_t *vlen, char *sep,
 }
 
 static int
-parse_dn(const char *s, uint8_t *data, size_t cap, size_t *len,
-    const char **why)
+parse_dn(
+    const char *s, uint8_t *data, size_t cap, size_t *len, const char **why)
 {
 	uint8_t	       v[VALUE_MAX];
 	unsigned char *der = NULL;
@@ -511,13 +511,13 @@ out:
 }
 
 static int
-parse_text(const char *s, uint8_t *data, size_t cap, size_t *len,
-    const char **why)
+parse_text(
+    const char *s, uint8_t *data, size_t cap, size_t *len, const char **why)
 {
 	size_t n = strlen(s);
 
 	if (!text_ok((const uint8_t *)s, n)) {
-		*why = n == 0 ? "an empty ID" :
+		*why = n == 0	? "an empty ID" :
 		    s[0] == '#' ? "an FQDN or e-mail ID cannot start with '#'" :
 				  "an FQDN or e-mail ID is printable ASCII "
 				  "without spaces or '\\'";
@@ -533,8 +533,8 @@ parse_text(const char *s, uint8_t *data, size_t cap, size_t *len,
 }
 
 static int
-parse_keyid(const char *s, uint8_t *data, size_t cap, size_t *len,
-    const char **why)
+parse_keyid(
+    const char *s, uint8_t *data, size_t cap, size_t *len, const char **why)
 {
 	size_t n = 0;
 	int    hi, lo;
@@ -606,8 +606,8 @@ ike_id_parse_why(const char *s, uint8_t *idtype, uint8_t *data, size_t cap,
 }
 
 int
-ike_id_parse(const char *s, uint8_t *idtype, uint8_t *data, size_t cap,
-    size_t *len)
+ike_id_parse(
+    const char *s, uint8_t *idtype, uint8_t *data, size_t cap, size_t *len)
 {
 	const char *why;
 

@@ -124,8 +124,7 @@ key_kind(const EVP_PKEY *key, int *curve)
 	case EVP_PKEY_RSA:
 		return K_RSA;
 	case EVP_PKEY_EC:
-		if (EVP_PKEY_get_group_name(key, name, sizeof(name), &len) ==
-		    1)
+		if (EVP_PKEY_get_group_name(key, name, sizeof(name), &len) == 1)
 			*curve = OBJ_sn2nid(name);
 		return K_EC;
 	default:
@@ -172,7 +171,8 @@ algid_find(const uint8_t *der, size_t len)
 	size_t i;
 
 	for (i = 0; i < sizeof(algids) / sizeof(algids[0]); i++)
-		if (algids[i].len == len && memcmp(algids[i].der, der, len) == 0)
+		if (algids[i].len == len &&
+		    memcmp(algids[i].der, der, len) == 0)
 			return &algids[i];
 	return NULL;
 }
@@ -434,8 +434,8 @@ out:
 }
 
 static bool
-verify_digital(EVP_PKEY *key, enum kind kind, const uint8_t *data,
-    size_t dlen, const uint8_t *octets, size_t olen, const char **why)
+verify_digital(EVP_PKEY *key, enum kind kind, const uint8_t *data, size_t dlen,
+    const uint8_t *octets, size_t olen, const char **why)
 {
 	const struct algid *a;
 	struct pss	    pss;
@@ -504,12 +504,13 @@ ike_sig_verify(X509 *cert, uint8_t method, const uint8_t *data, size_t dlen,
 	switch (method) {
 	case IKE_AUTH_RSA_SIG:
 		if (kind != K_RSA) {
-			*why = "method 1 (RSA) but the certificate's key is not "
-			       "RSA";
+			*why =
+			    "method 1 (RSA) but the certificate's key is not "
+			    "RSA";
 			return false;
 		}
-		if (!verify_sig(key, IKE_HASH_SHA1, NULL, data, dlen, octets,
-			olen)) {
+		if (!verify_sig(
+			key, IKE_HASH_SHA1, NULL, data, dlen, octets, olen)) {
 			*why = "the signature does not verify";
 			return false;
 		}
@@ -535,8 +536,8 @@ ike_sig_verify(X509 *cert, uint8_t method, const uint8_t *data, size_t dlen,
 			*why = "out of memory";
 			return false;
 		}
-		good = verify_sig(key, em->hash, NULL, der, derlen, octets,
-		    olen);
+		good =
+		    verify_sig(key, em->hash, NULL, der, derlen, octets, olen);
 		OPENSSL_free(der);
 		if (!good)
 			*why = "the signature does not verify";

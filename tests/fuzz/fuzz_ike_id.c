@@ -29,22 +29,24 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	text[size] = '\0';
 	if (ike_id_parse_why(text, &t, id, sizeof(id), &n, &why) == 0) {
 		if (ike_id_print(t, id, n, out, sizeof(out)) == -1) {
-			fprintf(stderr, "'%s' parses but does not print\n",
-			    text);
+			fprintf(
+			    stderr, "'%s' parses but does not print\n", text);
 			abort();
 		}
 		if (ike_id_parse(out, &t2, id2, sizeof(id2), &n2) == -1 ||
 		    t2 != t || n2 != n || memcmp(id, id2, n) != 0) {
-			fprintf(stderr, "'%s' prints as '%s', which parses "
-			    "to something else\n", text, out);
+			fprintf(stderr,
+			    "'%s' prints as '%s', which parses "
+			    "to something else\n",
+			    text, out);
 			abort();
 		}
 		if (!ike_id_eq(t, id, n, t2, id2, n2))
 			abort();
 	}
 	if (size > 0) {
-		if (ike_id_print(data[0], data + 1, size - 1, out,
-			sizeof(out)) == 0 &&
+		if (ike_id_print(
+			data[0], data + 1, size - 1, out, sizeof(out)) == 0 &&
 		    strlen(out) >= sizeof(out))
 			abort();
 		if (ike_id_print(data[0], data + 1, size - 1, small,

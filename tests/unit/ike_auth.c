@@ -75,18 +75,20 @@ static const struct {
 	    "617dc62f07521ee4a06511404db1f2031cac5ab8" },
 	{ IKE_PRF_HMAC_SHA2_256,
 	    "ca4c6c986948c0ef8590a18181b821c16b813e1699e9a893df2029487c433316",
-	    "48a0aae77ed3880e14425bc3c7dc69f85b5dc070e98b60df286e906fcffef901" },
+	    "48a0aae77ed3880e14425bc3c7dc69f85b5dc070e98b60df286e906fcffef90"
+	    "1" },
 	{ IKE_PRF_HMAC_SHA2_512,
 	    "1d83c485414cc544bacc64e488ee1c951b0c4d2826b5703553539915f0800bc4"
 	    "0242b2e8c1366428f74491636fc5019161b1492eac5091516e24a2051c96dcf7",
 	    "af0cd1cc95be855498c7672647328686eb9293ba2d4c0d300ef5b3dd1d74ab4a"
-	    "4bb47bd4cb73d272e4a0fc9dc54c948499ee2b73743db69223284f8c5ed39855" },
+	    "4bb47bd4cb73d272e4a0fc9dc54c948499ee2b73743db69223284f8c5ed3985"
+	    "5" },
 };
 
 static void
 test_psk(void)
 {
-	uint8_t	      msg[40], nonce[32], skp[32], oct[200], mac[64], want[64],
+	uint8_t msg[40], nonce[32], skp[32], oct[200], mac[64], want[64],
 	    auth[64];
 	const uint8_t idb[] = { 2, 0, 0, 0, 'g', 'w', '.', 'e', 'x', 'a', 'm',
 		'p', 'l', 'e' };
@@ -113,13 +115,13 @@ test_psk(void)
 			memcmp(oct + 72, mac, ml) == 0,
 		    "prf %u: octets' bytes as Python computed them",
 		    pskv[i].prf);
-		is_int(ike_auth_psk(pskv[i].prf, psk, sizeof(psk) - 1, oct, n,
-			   auth),
+		is_int(ike_auth_psk(
+			   pskv[i].prf, psk, sizeof(psk) - 1, oct, n, auth),
 		    0, "prf %u: PSK AUTH", pskv[i].prf);
 		ok(memcmp(auth, want, al) == 0,
 		    "prf %u: PSK AUTH as Python computed it", pskv[i].prf);
-		ok(ike_auth_psk_ok(pskv[i].prf, psk, sizeof(psk) - 1, oct, n,
-		       want, al),
+		ok(ike_auth_psk_ok(
+		       pskv[i].prf, psk, sizeof(psk) - 1, oct, n, want, al),
 		    "prf %u: the right AUTH is accepted", pskv[i].prf);
 		for (bad = 0, j = 0; j < al * 8; j++) {
 			want[j / 8] ^= (uint8_t)(1 << j % 8);
@@ -131,15 +133,15 @@ test_psk(void)
 		    pskv[i].prf);
 		ok(!ike_auth_psk_ok(pskv[i].prf, psk, sizeof(psk) - 1, oct, n,
 		       want, al - 1) &&
-			!ike_auth_psk_ok(pskv[i].prf, psk, sizeof(psk) - 1,
-			    oct, n, want, 0),
+			!ike_auth_psk_ok(
+			    pskv[i].prf, psk, sizeof(psk) - 1, oct, n, want, 0),
 		    "prf %u: a short AUTH is refused", pskv[i].prf);
-		ok(!ike_auth_psk_ok(pskv[i].prf, psk, sizeof(psk) - 2, oct, n,
-		       want, al),
+		ok(!ike_auth_psk_ok(
+		       pskv[i].prf, psk, sizeof(psk) - 2, oct, n, want, al),
 		    "prf %u: another PSK is refused", pskv[i].prf);
 		oct[0] ^= 1;
-		ok(!ike_auth_psk_ok(pskv[i].prf, psk, sizeof(psk) - 1, oct, n,
-		       want, al),
+		ok(!ike_auth_psk_ok(
+		       pskv[i].prf, psk, sizeof(psk) - 1, oct, n, want, al),
 		    "prf %u: other octets are refused", pskv[i].prf);
 		is_int(ike_auth_octets(pskv[i].prf, msg, sizeof(msg), nonce,
 			   sizeof(nonce), skp, sizeof(skp), idb, sizeof(idb),
@@ -158,8 +160,8 @@ test_psk(void)
 /* ---- A PKI ----------------------------------------------------------- */
 
 struct pki {
-	EVP_PKEY *rootk, *interk, *rsak, *p256k, *p384k, *p521k, *k1k,
-	    *rsa2k, *p256bk, *otherk;
+	EVP_PKEY *rootk, *interk, *rsak, *p256k, *p384k, *p521k, *k1k, *rsa2k,
+	    *p256bk, *otherk;
 	X509 *root, *inter, *rsa, *p256, *p384, *p521, *k1, *rsa2, *p256b,
 	    *other, *otherleaf, *expired, *noku, *cnonly;
 };
@@ -201,8 +203,8 @@ addext(X509 *x, X509 *issuer, int nid, const char *value)
 /* A certificate for key, issued by issuer (NULL: self-signed), valid
  * from days_from to days_to around now. */
 static X509 *
-mkcert(const char *subj, EVP_PKEY *key, X509 *issuer, EVP_PKEY *ikey,
-    bool ca, const char *san, const char *ku, long days_from, long days_to)
+mkcert(const char *subj, EVP_PKEY *key, X509 *issuer, EVP_PKEY *ikey, bool ca,
+    const char *san, const char *ku, long days_from, long days_to)
 {
 	static long serial = 1;
 	X509	   *x = X509_new();
@@ -211,8 +213,8 @@ mkcert(const char *subj, EVP_PKEY *key, X509 *issuer, EVP_PKEY *ikey,
 	X509_set_version(x, 2);
 	ASN1_INTEGER_set(X509_get_serialNumber(x), serial++);
 	X509_set_subject_name(x, n);
-	X509_set_issuer_name(x,
-	    issuer != NULL ? X509_get_subject_name(issuer) : n);
+	X509_set_issuer_name(
+	    x, issuer != NULL ? X509_get_subject_name(issuer) : n);
 	X509_NAME_free(n);
 	X509_gmtime_adj(X509_getm_notBefore(x), days_from * 86400);
 	X509_gmtime_adj(X509_getm_notAfter(x), days_to * 86400);
@@ -281,15 +283,14 @@ mkpki(struct pki *p)
 	    EEKU, -1, 365);
 	p->rsa2 = mkcert("C=CH/O=moat/CN=other.example", p->rsa2k, p->inter,
 	    p->interk, false, "DNS:other.example", EEKU, -1, 365);
-	p->p256 = mkcert("C=CH/O=moat/CN=alice", p->p256k, p->inter,
-	    p->interk, false, "email:alice@example.org,DNS:alice.example",
-	    EEKU, -1, 365);
-	p->p256b = mkcert("C=CH/O=moat/CN=bob", p->p256bk, p->inter,
-	    p->interk, false, "email:bob@example.org", EEKU, -1, 365);
-	p->p384 = mkcert("C=CH/O=moat/CN=carol", p->p384k, p->inter,
-	    p->interk, false, "IP:203.0.113.7", NULL, -1, 365);
-	p->p521 = mkcert("C=CH/O=moat/CN=dave", p->p521k, p->inter,
-	    p->interk, false, "DNS:dave.example", EEKU, -1, 365);
+	p->p256 = mkcert("C=CH/O=moat/CN=alice", p->p256k, p->inter, p->interk,
+	    false, "email:alice@example.org,DNS:alice.example", EEKU, -1, 365);
+	p->p256b = mkcert("C=CH/O=moat/CN=bob", p->p256bk, p->inter, p->interk,
+	    false, "email:bob@example.org", EEKU, -1, 365);
+	p->p384 = mkcert("C=CH/O=moat/CN=carol", p->p384k, p->inter, p->interk,
+	    false, "IP:203.0.113.7", NULL, -1, 365);
+	p->p521 = mkcert("C=CH/O=moat/CN=dave", p->p521k, p->inter, p->interk,
+	    false, "DNS:dave.example", EEKU, -1, 365);
 	p->k1 = mkcert("C=CH/O=moat/CN=erin", p->k1k, p->inter, p->interk,
 	    false, "DNS:erin.example", EEKU, -1, 365);
 	p->other = mkcert("C=XX/O=elsewhere/CN=Other Root", p->otherk, NULL,
@@ -298,9 +299,9 @@ mkpki(struct pki *p)
 	    p->other, p->otherk, false, "DNS:gw.example", EEKU, -1, 365);
 	p->expired = mkcert("C=CH/O=moat/CN=old.example", p->p256k, p->inter,
 	    p->interk, false, "DNS:old.example", EEKU, -30, -1);
-	p->noku = mkcert("C=CH/O=moat/CN=enc.example", p->p256k, p->inter,
-	    p->interk, false, "DNS:enc.example", "critical,keyEncipherment",
-	    -1, 365);
+	p->noku =
+	    mkcert("C=CH/O=moat/CN=enc.example", p->p256k, p->inter, p->interk,
+		false, "DNS:enc.example", "critical,keyEncipherment", -1, 365);
 	p->cnonly = mkcert("C=CH/O=moat/CN=gw.example", p->rsak, p->inter,
 	    p->interk, false, NULL, EEKU, -1, 365);
 }
@@ -311,8 +312,8 @@ freepki(struct pki *p)
 	EVP_PKEY *k[] = { p->rootk, p->interk, p->rsak, p->p256k, p->p384k,
 		p->p521k, p->k1k, p->rsa2k, p->p256bk, p->otherk };
 	X509	 *x[] = { p->root, p->inter, p->rsa, p->p256, p->p384, p->p521,
-		    p->k1, p->rsa2, p->p256b, p->other, p->otherleaf,
-		    p->expired, p->noku, p->cnonly };
+		    p->k1, p->rsa2, p->p256b, p->other, p->otherleaf, p->expired,
+		    p->noku, p->cnonly };
 	size_t	  i;
 
 	for (i = 0; i < sizeof(k) / sizeof(k[0]); i++)
@@ -328,8 +329,8 @@ static uint8_t octets[96];
 /* What OpenSSL says the AlgorithmIdentifier of a signature with key and
  * md is (a provider's own encoding, nothing of sig.c). */
 static size_t
-openssl_algid(EVP_PKEY *key, const EVP_MD *md, bool pss, uint8_t *out,
-    size_t cap)
+openssl_algid(
+    EVP_PKEY *key, const EVP_MD *md, bool pss, uint8_t *out, size_t cap)
 {
 	EVP_MD_CTX   *ctx = EVP_MD_CTX_new();
 	EVP_PKEY_CTX *pctx;
@@ -340,8 +341,8 @@ openssl_algid(EVP_PKEY *key, const EVP_MD *md, bool pss, uint8_t *out,
 		goto out;
 	if (pss &&
 	    (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
-		EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx,
-		    EVP_MD_get_size(md)) != 1 ||
+		EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, EVP_MD_get_size(md)) !=
+		    1 ||
 		EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, md) != 1))
 		goto out;
 	params[0] = OSSL_PARAM_construct_octet_string(
@@ -389,8 +390,8 @@ ref_verify(EVP_PKEY *key, const EVP_MD *md, bool pss, const uint8_t *sig,
 		goto out;
 	if (pss &&
 	    (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
-		EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx,
-		    RSA_PSS_SALTLEN_AUTO) != 1))
+		EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_AUTO) !=
+		    1))
 		goto out;
 	good = EVP_DigestVerify(ctx, sig, slen, msg, mlen) == 1;
 out:
@@ -411,8 +412,8 @@ ref_sign(EVP_PKEY *key, const EVP_MD *md, bool pss, const uint8_t *msg,
 	    (pss &&
 		(EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) !=
 			1 ||
-		    EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx,
-			EVP_MD_get_size(md)) != 1 ||
+		    EVP_PKEY_CTX_set_rsa_pss_saltlen(
+			pctx, EVP_MD_get_size(md)) != 1 ||
 		    EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, md) != 1)) ||
 	    EVP_DigestSign(ctx, sig, &n, msg, mlen) != 1)
 		n = 0;
@@ -438,7 +439,7 @@ raw_to_der(const uint8_t *raw, size_t half, uint8_t *out)
 static const EVP_MD *
 md_of(uint8_t h)
 {
-	return h == IKE_HASH_SHA1 ? EVP_sha1() :
+	return h == IKE_HASH_SHA1  ? EVP_sha1() :
 	    h == IKE_HASH_SHA2_256 ? EVP_sha256() :
 	    h == IKE_HASH_SHA2_384 ? EVP_sha384() :
 				     EVP_sha512();
@@ -457,29 +458,29 @@ tamper(const char *what, X509 *cert, uint8_t method, const uint8_t *data,
 	memcpy(d, data, dlen);
 	for (i = 0; i < dlen; i++) {
 		d[i] ^= 0x01;
-		bad += !ike_sig_verify(cert, method, d, dlen, octets,
-		    sizeof(octets), &why);
+		bad += !ike_sig_verify(
+		    cert, method, d, dlen, octets, sizeof(octets), &why);
 		d[i] ^= 0x81;
-		bad += !ike_sig_verify(cert, method, d, dlen, octets,
-		    sizeof(octets), &why);
+		bad += !ike_sig_verify(
+		    cert, method, d, dlen, octets, sizeof(octets), &why);
 		d[i] ^= 0x80;
 	}
 	is_int(bad, 2 * dlen, "%s: all %zu tampered signatures refused", what,
 	    2 * dlen);
 	for (bad = 0, i = 0; i < sizeof(octets); i++) {
 		octets[i] ^= 0x20;
-		bad += !ike_sig_verify(cert, method, d, dlen, octets,
-		    sizeof(octets), &why);
+		bad += !ike_sig_verify(
+		    cert, method, d, dlen, octets, sizeof(octets), &why);
 		octets[i] ^= 0x20;
 	}
 	is_int(bad, sizeof(octets), "%s: all tampered octets refused", what);
 	d[dlen] = 0;
-	ok(!ike_sig_verify(cert, method, d, dlen - 1, octets, sizeof(octets),
-	       &why) &&
-		!ike_sig_verify(cert, method, d, dlen + 1, octets,
-		    sizeof(octets), &why) &&
-		!ike_sig_verify(cert, method, d, 0, octets, sizeof(octets),
-		    &why),
+	ok(!ike_sig_verify(
+	       cert, method, d, dlen - 1, octets, sizeof(octets), &why) &&
+		!ike_sig_verify(
+		    cert, method, d, dlen + 1, octets, sizeof(octets), &why) &&
+		!ike_sig_verify(
+		    cert, method, d, 0, octets, sizeof(octets), &why),
 	    "%s: truncated, extended and empty signatures refused", what);
 }
 
@@ -513,18 +514,18 @@ static const struct sigcase sigcases[] = {
 	{ "P-256 method 14, 384 and 512: SHA-384", 1, true,
 	    H(SHA2_384) | H(SHA2_512), IKE_AUTH_DIGITAL_SIG,
 	    IKE_HASH_SHA2_384 },
-	{ "P-256 method 14 SHA-512", 1, true, H(SHA2_512),
-	    IKE_AUTH_DIGITAL_SIG, IKE_HASH_SHA2_512 },
+	{ "P-256 method 14 SHA-512", 1, true, H(SHA2_512), IKE_AUTH_DIGITAL_SIG,
+	    IKE_HASH_SHA2_512 },
 	{ "P-384 method 10", 2, false, ALLH, IKE_AUTH_ECDSA_384, 0 },
 	{ "P-384 method 14, all hashes: SHA-384 for the curve", 2, true, ALLH,
 	    IKE_AUTH_DIGITAL_SIG, IKE_HASH_SHA2_384 },
-	{ "P-384 method 14 SHA-256", 2, true, H(SHA2_256),
-	    IKE_AUTH_DIGITAL_SIG, IKE_HASH_SHA2_256 },
+	{ "P-384 method 14 SHA-256", 2, true, H(SHA2_256), IKE_AUTH_DIGITAL_SIG,
+	    IKE_HASH_SHA2_256 },
 	{ "P-521 method 11", 3, false, 0, IKE_AUTH_ECDSA_521, 0 },
 	{ "P-521 method 14, all hashes: SHA-512 for the curve", 3, true, ALLH,
 	    IKE_AUTH_DIGITAL_SIG, IKE_HASH_SHA2_512 },
-	{ "P-521 method 14 SHA-256", 3, true, H(SHA2_256),
-	    IKE_AUTH_DIGITAL_SIG, IKE_HASH_SHA2_256 },
+	{ "P-521 method 14 SHA-256", 3, true, H(SHA2_256), IKE_AUTH_DIGITAL_SIG,
+	    IKE_HASH_SHA2_256 },
 	{ "secp256k1 method 14 SHA-256", 4, true, ALLH, IKE_AUTH_DIGITAL_SIG,
 	    IKE_HASH_SHA2_256 },
 };
@@ -557,14 +558,13 @@ test_sig(struct pki *p)
 {
 	EVP_PKEY *keys[] = { p->rsak, p->p256k, p->p384k, p->p521k, p->k1k };
 	X509	 *certs[] = { p->rsa, p->p256, p->p384, p->p521, p->k1 };
-	X509	 *others[] = { p->rsa2, p->p256b, p->p256b, p->p256b,
-		    p->p256b };
-	uint8_t	  data[IKE_AUTH_MAX], ref[128], der[160], hb[8];
+	X509   *others[] = { p->rsa2, p->p256b, p->p256b, p->p256b, p->p256b };
+	uint8_t data[IKE_AUTH_MAX], ref[128], der[160], hb[8];
 	const struct sigcase *c;
-	const char *why;
-	uint8_t	    method;
-	size_t	    i, n, alen, rl;
-	int	    half;
+	const char	     *why;
+	uint8_t		      method;
+	size_t		      i, n, alen, rl;
+	int		      half;
 
 	for (i = 0; i < sizeof(octets); i++)
 		octets[i] = (uint8_t)(i * 7 + 3);
@@ -572,8 +572,8 @@ test_sig(struct pki *p)
 		c = &sigcases[i];
 		method = 0;
 		if (!ok(ike_sig_sign(keys[c->key], c->digital, c->hashes,
-			    octets, sizeof(octets), &method, data,
-			    sizeof(data), &n) == 0,
+			    octets, sizeof(octets), &method, data, sizeof(data),
+			    &n) == 0,
 			"%s: signs", c->name))
 			continue;
 		is_int(method, c->method, "%s: method", c->name);
@@ -604,16 +604,16 @@ test_sig(struct pki *p)
 			rl = raw_to_der(data, (size_t)half, der);
 			ok(ref_verify(keys[c->key],
 			       md_of(method == IKE_AUTH_ECDSA_256 ?
-					 IKE_HASH_SHA2_256 :
+				       IKE_HASH_SHA2_256 :
 				       method == IKE_AUTH_ECDSA_384 ?
-					 IKE_HASH_SHA2_384 :
-					 IKE_HASH_SHA2_512),
+				       IKE_HASH_SHA2_384 :
+				       IKE_HASH_SHA2_512),
 			       false, der, rl, octets, sizeof(octets)),
 			    "%s: OpenSSL verifies r and s as DER", c->name);
 		}
 		tamper(c->name, certs[c->key], method, data, n);
 		OKW(!ike_sig_verify(others[c->key], method, data, n, octets,
-		       sizeof(octets), &why) &&
+			sizeof(octets), &why) &&
 			(strstr(why, "does not verify") != NULL ||
 			    strstr(why, "not P-") != NULL),
 		    "%s: another certificate's key refuses it (%s)", c->name,
@@ -621,53 +621,53 @@ test_sig(struct pki *p)
 	}
 
 	/* Method and key of different kinds. */
-	ike_sig_sign(p->p256k, false, 0, octets, sizeof(octets), &method,
-	    data, sizeof(data), &n);
+	ike_sig_sign(p->p256k, false, 0, octets, sizeof(octets), &method, data,
+	    sizeof(data), &n);
 	OKW(!ike_sig_verify(p->rsa, IKE_AUTH_ECDSA_256, data, n, octets,
-	       sizeof(octets), &why) &&
+		sizeof(octets), &why) &&
 		strstr(why, "method 9") != NULL,
 	    "method 9 with an RSA key is refused: %s", why);
 	OKW(!ike_sig_verify(p->p384, IKE_AUTH_ECDSA_256, data, n, octets,
-	       sizeof(octets), &why) &&
+		sizeof(octets), &why) &&
 		strstr(why, "not P-256") != NULL,
 	    "method 9 with a P-384 key is refused: %s", why);
-	ike_sig_sign(p->p384k, false, 0, octets, sizeof(octets), &method,
-	    data, sizeof(data), &n);
+	ike_sig_sign(p->p384k, false, 0, octets, sizeof(octets), &method, data,
+	    sizeof(data), &n);
 	OKW(!ike_sig_verify(p->p256, IKE_AUTH_ECDSA_384, data, n, octets,
-	       sizeof(octets), &why) &&
+		sizeof(octets), &why) &&
 		strstr(why, "not P-384") != NULL,
 	    "method 10 with a P-256 key is refused: %s", why);
 	OKW(!ike_sig_verify(p->p384, IKE_AUTH_ECDSA_521, data, n, octets,
-	       sizeof(octets), &why) &&
+		sizeof(octets), &why) &&
 		strstr(why, "not P-521") != NULL,
 	    "method 11 with a P-384 key is refused: %s", why);
-	ike_sig_sign(p->rsak, false, 0, octets, sizeof(octets), &method,
-	    data, sizeof(data), &n);
+	ike_sig_sign(p->rsak, false, 0, octets, sizeof(octets), &method, data,
+	    sizeof(data), &n);
 	OKW(!ike_sig_verify(p->p256, IKE_AUTH_RSA_SIG, data, n, octets,
-	       sizeof(octets), &why) &&
+		sizeof(octets), &why) &&
 		strstr(why, "method 1") != NULL,
 	    "method 1 with an ECDSA key is refused: %s", why);
 	OKW(!ike_sig_verify(p->rsa, IKE_AUTH_DIGITAL_SIG, data, n, octets,
-	       sizeof(octets), &why),
+		sizeof(octets), &why),
 	    "a method 1 signature given as method 14 is refused: %s", why);
 	ike_sig_sign(p->p256k, true, ALLH, octets, sizeof(octets), &method,
 	    data, sizeof(data), &n);
 	OKW(!ike_sig_verify(p->rsa, IKE_AUTH_DIGITAL_SIG, data, n, octets,
-	       sizeof(octets), &why) &&
+		sizeof(octets), &why) &&
 		strstr(why, "ECDSA signature but an RSA key") != NULL,
 	    "method 14 ecdsa-with-SHA256 with an RSA key is refused: %s", why);
-	ike_sig_sign(p->rsak, true, ALLH, octets, sizeof(octets), &method,
-	    data, sizeof(data), &n);
+	ike_sig_sign(p->rsak, true, ALLH, octets, sizeof(octets), &method, data,
+	    sizeof(data), &n);
 	OKW(!ike_sig_verify(p->p256, IKE_AUTH_DIGITAL_SIG, data, n, octets,
-	       sizeof(octets), &why) &&
+		sizeof(octets), &why) &&
 		strstr(why, "RSA signature but an ECDSA key") != NULL,
 	    "method 14 sha256WithRSAEncryption with an ECDSA key is "
 	    "refused: %s",
 	    why);
-	OKW(!ike_sig_verify(p->rsa, IKE_AUTH_PSK, data, n, octets,
-	       sizeof(octets), &why) &&
-		!ike_sig_verify(p->rsa, 3, data, n, octets, sizeof(octets),
-		    &why),
+	OKW(!ike_sig_verify(
+		p->rsa, IKE_AUTH_PSK, data, n, octets, sizeof(octets), &why) &&
+		!ike_sig_verify(
+		    p->rsa, 3, data, n, octets, sizeof(octets), &why),
 	    "PSK and DSS are no signature methods here: %s", why);
 
 	/* Method 14 with SHA-1, which we do not offer, is refused even
@@ -675,27 +675,29 @@ test_sig(struct pki *p)
 	rl = openssl_algid(p->rsak, EVP_sha1(), false, ref, sizeof(ref));
 	data[0] = (uint8_t)rl;
 	memcpy(data + 1, ref, rl);
-	n = 1 + rl + ref_sign(p->rsak, EVP_sha1(), false, octets,
-			 sizeof(octets), data + 1 + rl, sizeof(data) - 1 - rl);
+	n = 1 + rl +
+	    ref_sign(p->rsak, EVP_sha1(), false, octets, sizeof(octets),
+		data + 1 + rl, sizeof(data) - 1 - rl);
 	OKW(!ike_sig_verify(p->rsa, IKE_AUTH_DIGITAL_SIG, data, n, octets,
-	       sizeof(octets), &why),
+		sizeof(octets), &why),
 	    "method 14 sha1WithRSAEncryption is refused: %s", why);
 	rl = openssl_algid(p->p256k, EVP_sha1(), false, ref, sizeof(ref));
 	data[0] = (uint8_t)rl;
 	memcpy(data + 1, ref, rl);
-	n = 1 + rl + ref_sign(p->p256k, EVP_sha1(), false, octets,
-			 sizeof(octets), data + 1 + rl, sizeof(data) - 1 - rl);
+	n = 1 + rl +
+	    ref_sign(p->p256k, EVP_sha1(), false, octets, sizeof(octets),
+		data + 1 + rl, sizeof(data) - 1 - rl);
 	OKW(!ike_sig_verify(p->p256, IKE_AUTH_DIGITAL_SIG, data, n, octets,
-	       sizeof(octets), &why),
+		sizeof(octets), &why),
 	    "method 14 ecdsa-with-SHA1 is refused: %s", why);
 	data[0] = 0;
 	OKW(!ike_sig_verify(p->p256, IKE_AUTH_DIGITAL_SIG, data, 1, octets,
-	       sizeof(octets), &why) &&
+		sizeof(octets), &why) &&
 		strstr(why, "length") != NULL,
 	    "method 14 with an empty AlgorithmIdentifier: %s", why);
 	data[0] = 200;
 	OKW(!ike_sig_verify(p->p256, IKE_AUTH_DIGITAL_SIG, data, 100, octets,
-	       sizeof(octets), &why) &&
+		sizeof(octets), &why) &&
 		strstr(why, "length") != NULL,
 	    "method 14 with a length past the data: %s", why);
 
@@ -708,10 +710,10 @@ test_sig(struct pki *p)
 		    ref_sign(p->rsak, md_of((uint8_t)i), true, octets,
 			sizeof(octets), data + 1 + rl, sizeof(data) - 1 - rl);
 		ok(rl > 0 && n > 1 + rl, "PSS hash %zu: OpenSSL signs", i);
-		ok(ike_sig_verify(p->rsa, IKE_AUTH_DIGITAL_SIG, data, n,
-		       octets, sizeof(octets), &why),
+		ok(ike_sig_verify(p->rsa, IKE_AUTH_DIGITAL_SIG, data, n, octets,
+		       sizeof(octets), &why),
 		    "PSS hash %zu: verifies", i);
-		tamper(i == 2 ? "PSS SHA-256" :
+		tamper(i == 2  ? "PSS SHA-256" :
 			i == 3 ? "PSS SHA-384" :
 				 "PSS SHA-512",
 		    p->rsa, IKE_AUTH_DIGITAL_SIG, data, n);
@@ -719,7 +721,7 @@ test_sig(struct pki *p)
 		       octets, sizeof(octets), &why),
 		    "PSS hash %zu: another key refuses it", i);
 		OKW(!ike_sig_verify(p->p256, IKE_AUTH_DIGITAL_SIG, data, n,
-		       octets, sizeof(octets), &why) &&
+			octets, sizeof(octets), &why) &&
 			strstr(why, "PSS signature but an ECDSA key") != NULL,
 		    "PSS hash %zu: an ECDSA key is refused: %s", i, why);
 	}
@@ -729,22 +731,22 @@ test_sig(struct pki *p)
 	n += ref_sign(p->rsak, EVP_sha1(), true, octets, sizeof(octets),
 	    data + n, sizeof(data) - n);
 	OKW(!ike_sig_verify(p->rsa, IKE_AUTH_DIGITAL_SIG, data, n, octets,
-	       sizeof(octets), &why) &&
+		sizeof(octets), &why) &&
 		strstr(why, "PSS") != NULL,
 	    "PSS without parameters (SHA-1) is refused: %s", why);
 	n = unhex("0c 300a06082a8648ce3d040301", data); /* ecdsa-with-SHA224 */
 	n += 64;
 	OKW(!ike_sig_verify(p->p256, IKE_AUTH_DIGITAL_SIG, data, n, octets,
-	       sizeof(octets), &why) &&
+		sizeof(octets), &why) &&
 		strstr(why, "do not accept") != NULL,
 	    "an unknown AlgorithmIdentifier is refused: %s", why);
 
 	/* Signing what cannot be signed. */
-	ok(ike_sig_sign(p->k1k, false, 0, octets, sizeof(octets), &method,
-	       data, sizeof(data), &n) == -1,
+	ok(ike_sig_sign(p->k1k, false, 0, octets, sizeof(octets), &method, data,
+	       sizeof(data), &n) == -1,
 	    "secp256k1 has no method without RFC 7427");
-	ok(ike_sig_sign(p->k1k, true, H(SHA1), octets, sizeof(octets),
-	       &method, data, sizeof(data), &n) == -1,
+	ok(ike_sig_sign(p->k1k, true, H(SHA1), octets, sizeof(octets), &method,
+	       data, sizeof(data), &n) == -1,
 	    "secp256k1 with only SHA-1 offered cannot sign");
 	ok(ike_sig_sign(p->rsak, true, ALLH, octets, sizeof(octets), &method,
 	       data, 200, &n) == -1,
@@ -859,8 +861,9 @@ test_cli(struct pki *p)
 	size_t	    i, n, dl;
 
 	if (system("command -v openssl >/dev/null 2>&1") != 0) {
-		ok(0, "the openssl command is needed (apt-get install "
-		      "openssl)");
+		ok(0,
+		    "the openssl command is needed (apt-get install "
+		    "openssl)");
 		return;
 	}
 	write_file("octets", octets, sizeof(octets));
@@ -879,10 +882,11 @@ test_cli(struct pki *p)
 		ok(dl > 0 &&
 			ike_sig_verify(certs[i], IKE_AUTH_DIGITAL_SIG, data,
 			    n + dl, octets, sizeof(octets), &why),
-		    "openssl's %s signature verifies as method 14", cli[i].name);
+		    "openssl's %s signature verifies as method 14",
+		    cli[i].name);
 		data[n + dl / 2] ^= 4;
-		ok(!ike_sig_verify(certs[i], IKE_AUTH_DIGITAL_SIG, data,
-		       n + dl, octets, sizeof(octets), &why),
+		ok(!ike_sig_verify(certs[i], IKE_AUTH_DIGITAL_SIG, data, n + dl,
+		       octets, sizeof(octets), &why),
 		    "openssl's %s signature, tampered, does not", cli[i].name);
 	}
 
@@ -894,7 +898,8 @@ test_cli(struct pki *p)
 	ike_sig_sign(p->rsak, true, H(SHA2_384), octets, sizeof(octets),
 	    &method, data, sizeof(data), &n);
 	write_file("ours", data + 1 + data[0], n - 1 - data[0]);
-	is_int(RUN("openssl dgst -sha384 -verify rsa.pub -signature ours octets"),
+	is_int(
+	    RUN("openssl dgst -sha384 -verify rsa.pub -signature ours octets"),
 	    0, "openssl verifies our method 14 RSA SHA-384 signature");
 	ike_sig_sign(p->rsak, false, 0, octets, sizeof(octets), &method, data,
 	    sizeof(data), &n);
@@ -904,18 +909,21 @@ test_cli(struct pki *p)
 	ike_sig_sign(p->p384k, true, ALLH, octets, sizeof(octets), &method,
 	    data, sizeof(data), &n);
 	write_file("ours", data + 1 + data[0], n - 1 - data[0]);
-	is_int(RUN("openssl dgst -sha384 -verify p384.pub -signature ours octets"),
+	is_int(
+	    RUN("openssl dgst -sha384 -verify p384.pub -signature ours octets"),
 	    0, "openssl verifies our method 14 P-384 signature (DER)");
-	ike_sig_sign(p->p256k, false, 0, octets, sizeof(octets), &method,
-	    data, sizeof(data), &n);
+	ike_sig_sign(p->p256k, false, 0, octets, sizeof(octets), &method, data,
+	    sizeof(data), &n);
 	dl = raw_to_der(data, 32, der);
 	write_file("ours", der, dl);
-	is_int(RUN("openssl dgst -sha256 -verify p256.pub -signature ours octets"),
+	is_int(
+	    RUN("openssl dgst -sha256 -verify p256.pub -signature ours octets"),
 	    0, "openssl verifies our method 9 signature once DER");
 	octets[5] ^= 1;
 	write_file("octets", octets, sizeof(octets));
 	octets[5] ^= 1;
-	ok(RUN("openssl dgst -sha256 -verify p256.pub -signature ours octets") != 0,
+	ok(RUN("openssl dgst -sha256 -verify p256.pub -signature ours "
+	       "octets") != 0,
 	    "openssl refuses it over other octets");
 	write_file("octets", octets, sizeof(octets));
 
@@ -1044,9 +1052,9 @@ static void
 test_chain(struct pki *p)
 {
 	STACK_OF(X509) *im = sk_X509_new_null(), *bad = sk_X509_new_null();
-	X509_STORE     *st = X509_STORE_new(), *st2 = X509_STORE_new();
-	char		err[256];
-	char		want[256];
+	X509_STORE *st = X509_STORE_new(), *st2 = X509_STORE_new();
+	char	    err[256];
+	char	    want[256];
 
 	X509_STORE_add_cert(st, p->root);
 	X509_STORE_add_cert(st2, p->inter);
@@ -1073,7 +1081,8 @@ test_chain(struct pki *p)
 	is_int(ike_cert_verify(st, p->otherleaf, bad, err, sizeof(err)), -1,
 	    "a leaf of an untrusted root, root sent along");
 	snprintf(want, sizeof(want), "%s",
-	    X509_verify_cert_error_string(X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN));
+	    X509_verify_cert_error_string(
+		X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN));
 	is_str(err, want, "says the root is not trusted");
 	is_int(ike_cert_verify(st, p->otherleaf, NULL, err, sizeof(err)), -1,
 	    "a leaf of an untrusted root alone");
@@ -1166,16 +1175,16 @@ test_id_match(struct pki *p)
 		ok(idm(certs[m[i].cert], m[i].type, m[i].id) == m[i].match,
 		    "ID type %u '%s' %s certificate %d", m[i].type, m[i].id,
 		    m[i].match ? "matches" : "does not match", m[i].cert);
-	ok(!ike_cert_id_match(p->rsa, IKE_ID_FQDN,
-	       (const uint8_t *)"gw.example\0", 11),
+	ok(!ike_cert_id_match(
+	       p->rsa, IKE_ID_FQDN, (const uint8_t *)"gw.example\0", 11),
 	    "an FQDN with a NUL after it does not match");
 	ok(!ike_cert_id_match(p->rsa, IKE_ID_FQDN, (const uint8_t *)"", 0),
 	    "an empty FQDN does not match");
 	ok(!ike_cert_id_match(p->rsa, IKE_ID_IPV4_ADDR,
 	       (const uint8_t *)"\xc6\x33\x64\x01\0", 5),
 	    "an IPv4 ID of 5 bytes does not match");
-	ok(!ike_cert_id_match(p->rsa, IKE_ID_KEY_ID,
-	       (const uint8_t *)"gw.example", 10),
+	ok(!ike_cert_id_match(
+	       p->rsa, IKE_ID_KEY_ID, (const uint8_t *)"gw.example", 10),
 	    "a KEY_ID never matches");
 
 	dl = i2d_X509_NAME(X509_get_subject_name(p->rsa), &der);
@@ -1188,8 +1197,7 @@ test_id_match(struct pki *p)
 	der[dl - 1] ^= 0x20;
 	ok(!ike_cert_id_match(p->rsa, IKE_ID_DER_ASN1_DN, der, (size_t)dl),
 	    "a DN differing in the case of one letter does not match (DER)");
-	ok(!ike_cert_id_match(p->rsa, IKE_ID_DER_ASN1_DN, der,
-	       (size_t)dl - 1),
+	ok(!ike_cert_id_match(p->rsa, IKE_ID_DER_ASN1_DN, der, (size_t)dl - 1),
 	    "nor a truncated DN");
 	OPENSSL_free(der);
 	der = NULL;
@@ -1197,13 +1205,12 @@ test_id_match(struct pki *p)
 	ok(!ike_cert_id_match(p->rsa, IKE_ID_DER_ASN1_DN, der, (size_t)dl),
 	    "nor the issuer's DN");
 	OPENSSL_free(der);
-	ok(ike_id_parse("C=CH, O=moat, CN=gw.example", &t, buf, sizeof(buf),
-	       &n) == 0 &&
-		t == IKE_ID_DER_ASN1_DN &&
-		ike_cert_id_match(p->rsa, t, buf, n),
+	ok(ike_id_parse(
+	       "C=CH, O=moat, CN=gw.example", &t, buf, sizeof(buf), &n) == 0 &&
+		t == IKE_ID_DER_ASN1_DN && ike_cert_id_match(p->rsa, t, buf, n),
 	    "a parsed DN is the DER OpenSSL made for the subject");
-	ok(ike_id_parse("C=CH, O=moat, CN=GW.example", &t, buf, sizeof(buf),
-	       &n) == 0 &&
+	ok(ike_id_parse(
+	       "C=CH, O=moat, CN=GW.example", &t, buf, sizeof(buf), &n) == 0 &&
 		!ike_cert_id_match(p->rsa, t, buf, n),
 	    "with another case it does not match");
 }
@@ -1259,8 +1266,8 @@ static const struct rt rts[] = {
 	{ "CN=Z\\c3\\bcrich", IKE_ID_DER_ASN1_DN, "CN=Z\\C3\\BCrich", NULL },
 	{ "E=user@example.org, CN=x", IKE_ID_DER_ASN1_DN,
 	    "E=user@example.org, CN=x", NULL },
-	{ "emailAddress=u@x, commonName=y", IKE_ID_DER_ASN1_DN,
-	    "E=u@x, CN=y", NULL },
+	{ "emailAddress=u@x, commonName=y", IKE_ID_DER_ASN1_DN, "E=u@x, CN=y",
+	    NULL },
 	{ "DC=org, DC=example, UID=jdoe", IKE_ID_DER_ASN1_DN,
 	    "DC=org, DC=example, UID=jdoe", NULL },
 	{ "1.2.3.4.5=foo, serialNumber=42", IKE_ID_DER_ASN1_DN,
@@ -1315,29 +1322,29 @@ static const char *const mustfail[] = {
 static void
 test_id_text(void)
 {
-	uint8_t	    d[1024], d2[1024], want[64];
-	char	    s[2048];
-	const char *why;
-	size_t	    i, n, n2, wl;
-	uint8_t	    t, t2;
-	X509_NAME  *nm;
+	uint8_t	       d[1024], d2[1024], want[64];
+	char	       s[2048];
+	const char    *why;
+	size_t	       i, n, n2, wl;
+	uint8_t	       t, t2;
+	X509_NAME     *nm;
 	unsigned char *der;
-	int	    dl;
+	int	       dl;
 
 	for (i = 0; i < sizeof(rts) / sizeof(rts[0]); i++) {
 		why = "";
-		if (!ok(ike_id_parse_why(rts[i].in, &t, d, sizeof(d), &n,
-			    &why) == 0,
+		if (!ok(ike_id_parse_why(
+			    rts[i].in, &t, d, sizeof(d), &n, &why) == 0,
 			"'%s' parses", rts[i].in)) {
 			diag("  %s", why);
 			continue;
 		}
-		is_int(t, rts[i].type, "'%s' has type %u", rts[i].in,
-		    rts[i].type);
+		is_int(
+		    t, rts[i].type, "'%s' has type %u", rts[i].in, rts[i].type);
 		if (rts[i].hex != NULL) {
 			wl = unhex(rts[i].hex, want);
-			ok(n == wl && memcmp(d, want, wl) == 0,
-			    "'%s' is %s", rts[i].in, rts[i].hex);
+			ok(n == wl && memcmp(d, want, wl) == 0, "'%s' is %s",
+			    rts[i].in, rts[i].hex);
 		}
 		s[0] = '\0';
 		is_int(ike_id_print(t, d, n, s, sizeof(s)), 0, "'%s' prints",
@@ -1361,16 +1368,16 @@ test_id_text(void)
 
 	/* The DER of the documentation's example DN, built independently. */
 	nm = X509_NAME_new();
-	X509_NAME_add_entry_by_txt(nm, "C", MBSTRING_ASC,
-	    (const unsigned char *)"CH", -1, -1, 0);
-	X509_NAME_add_entry_by_txt(nm, "O", MBSTRING_ASC,
-	    (const unsigned char *)"moat", -1, -1, 0);
+	X509_NAME_add_entry_by_txt(
+	    nm, "C", MBSTRING_ASC, (const unsigned char *)"CH", -1, -1, 0);
+	X509_NAME_add_entry_by_txt(
+	    nm, "O", MBSTRING_ASC, (const unsigned char *)"moat", -1, -1, 0);
 	X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_ASC,
 	    (const unsigned char *)"gw.example", -1, -1, 0);
 	der = NULL;
 	dl = i2d_X509_NAME(nm, &der);
-	ok(ike_id_parse("C=CH, O=moat, CN=gw.example", &t, d, sizeof(d),
-	       &n) == 0 &&
+	ok(ike_id_parse("C=CH, O=moat, CN=gw.example", &t, d, sizeof(d), &n) ==
+		    0 &&
 		n == (size_t)dl && memcmp(d, der, n) == 0,
 	    "the DN is the DER X509_NAME_add_entry_by_txt makes");
 	OPENSSL_free(der);
@@ -1401,8 +1408,8 @@ test_id_text(void)
 	       sizeof(s)) == 0 &&
 		strcmp(s, "a\\x0ab\\x5cc\\x20\\x80") == 0,
 	    "an FQDN's odd bytes print escaped: %s", s);
-	ok(ike_id_print(IKE_ID_RFC822_ADDR, (const uint8_t *)"u@\x1b[2J", 6,
-	       s, sizeof(s)) == 0 &&
+	ok(ike_id_print(IKE_ID_RFC822_ADDR, (const uint8_t *)"u@\x1b[2J", 6, s,
+	       sizeof(s)) == 0 &&
 		strcmp(s, "u@\\x1b[2J") == 0,
 	    "so do an e-mail ID's: %s", s);
 	ok(ike_id_print(IKE_ID_IPV4_ADDR, (const uint8_t *)"\1\2\3", 3, s,
@@ -1415,8 +1422,8 @@ test_id_text(void)
 	    "an empty FQDN does not print");
 	ok(ike_id_print(IKE_ID_DER_ASN1_GN, d, 4, s, sizeof(s)) == -1,
 	    "a DER_ASN1_GN does not print");
-	ok(ike_id_print(IKE_ID_DER_ASN1_DN, (const uint8_t *)"\x30\x03\x31",
-	       3, s, sizeof(s)) == -1,
+	ok(ike_id_print(IKE_ID_DER_ASN1_DN, (const uint8_t *)"\x30\x03\x31", 3,
+	       s, sizeof(s)) == -1,
 	    "a broken DN does not print");
 	ike_id_parse("CN=a", &t, d, sizeof(d), &n);
 	d[n++] = 0;
@@ -1440,12 +1447,12 @@ test_id_text(void)
 	ok(ike_id_parse(s, &t, d, sizeof(d), &n) == 0 &&
 		(n != (size_t)dl || memcmp(d, der, n) != 0),
 	    "parsed back they are UTF8Strings, other DER");
-	ok(ike_id_eq(IKE_ID_DER_ASN1_DN, d, n, IKE_ID_DER_ASN1_DN, der,
-	       (size_t)dl),
+	ok(ike_id_eq(
+	       IKE_ID_DER_ASN1_DN, d, n, IKE_ID_DER_ASN1_DN, der, (size_t)dl),
 	    "but ike_id_eq finds them the same name");
 	ike_id_parse("O=Moat, OU=other", &t, d, sizeof(d), &n);
-	ok(!ike_id_eq(IKE_ID_DER_ASN1_DN, d, n, IKE_ID_DER_ASN1_DN, der,
-	       (size_t)dl),
+	ok(!ike_id_eq(
+	       IKE_ID_DER_ASN1_DN, d, n, IKE_ID_DER_ASN1_DN, der, (size_t)dl),
 	    "and another name not");
 	OPENSSL_free(der);
 	X509_NAME_free(nm);
@@ -1455,8 +1462,7 @@ test_id_text(void)
 	ok(ike_id_print(IKE_ID_DER_ASN1_DN, d, n, s, sizeof(s)) == 0 &&
 		strcmp(s, "CN=#03020061") == 0,
 	    "a BIT STRING value prints as #DER: %s", s);
-	ok(ike_id_parse(s, &t, d, sizeof(d), &n) == -1,
-	    "which does not parse");
+	ok(ike_id_parse(s, &t, d, sizeof(d), &n) == -1, "which does not parse");
 	n = unhex("300b3109300706035504033000", d);
 	ok(ike_id_print(IKE_ID_DER_ASN1_DN, d, n, s, sizeof(s)) == 0 &&
 		strcmp(s, "CN=#3000") == 0,
