@@ -307,11 +307,60 @@ child_drop(struct ike_sa *sa, struct ike_child *c)
 	free(c);
 }
 
+bool
+ike_child_shared(struct ike_sa *sa, const struct ike_child *c)
+{
+	const struct ike_child *o;
+
+	for (o = sa->children; o != NULL; o = o->next)
+		if (o != c && o->installed && o->sa.reqid == c->sa.reqid)
+			return true;
+	return false;
+}
+
 void
 ike_child_delete(struct ike_sa *sa, struct ike_child *c)
 {
-	ike_child_remove(sa, c, c->rekeyed);
+	ike_child_remove(sa, c, ike_child_shared(sa, c));
 	child_drop(sa, c);
+}
+
+/* Nonces compare as byte strings; a prefix is the lower. */
+static bool
+nonce_lower(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
+{
+	int d = memcmp(a, b, al < bl ? al : bl);
+
+	return d < 0 || (d == 0 && al < bl);
+}
+
+static void
+set_nmin(struct ike_child *c, const uint8_t *n1, size_t l1, const uint8_t *n2,
+    size_t l2)
+{
+	bool first = nonce_lower(n1, l1, n2, l2);
+
+	c->nminlen = first ? l1 : l2;
+	memcpy(c->nmin, first ? n1 : n2, c->nminlen);
+}
+
+/* A rekeyed IKE_SA's successor takes over its peer, lease and
+ * CHILD_SAs. */
+static void
+take_over(struct ike_sa *from, struct ike_sa *to)
+{
+	struct ike_child *c;
+
+	to->nat = from->nat;
+	to->sig_hashes = from->sig_hashes;
+	memcpy(to->peer_id, from->peer_id, sizeof(to->peer_id));
+	to->leased = from->leased;
+	to->vip = from->vip;
+	from->leased = false;
+	to->children = from->children;
+	from->children = NULL;
+	for (c = to->children; c != NULL; c = c->next)
+		c->ike_sa = to;
 }
 
 /* 1.3.2: the peer rekeys the IKE_SA; the CHILD_SAs move to the new one
@@ -386,18 +435,17 @@ rekey_ike_respond(
 		goto refuse;
 	ike_send_response(
 	    sa, IKE_CREATE_CHILD_SA, m->hdr.msgid, w.first, w.w.p, w.w.off);
-	/* The new SA takes over the peer, its lease and its CHILD_SAs. */
-	nsa->nat = sa->nat;
-	nsa->sig_hashes = sa->sig_hashes;
-	memcpy(nsa->peer_id, sa->peer_id, sizeof(nsa->peer_id));
-	nsa->leased = sa->leased;
-	nsa->vip = sa->vip;
-	sa->leased = false;
-	nsa->children = sa->children;
-	sa->children = NULL;
-	for (struct ike_child *c = nsa->children; c != NULL; c = c->next)
-		c->ike_sa = nsa;
+	take_over(sa, nsa);
 	ike_sa_established(nsa);
+	sa->succ_i = nsa->spi_i;
+	sa->succ_r = nsa->spi_r;
+	sa->rk_nminlen = nonce_lower(nsa->ni, nsa->nilen, nsa->nr, nsa->nrlen) ?
+	    nsa->nilen :
+	    nsa->nrlen;
+	memcpy(sa->rk_nmin,
+	    nonce_lower(nsa->ni, nsa->nilen, nsa->nr, nsa->nrlen) ? nsa->ni :
+								    nsa->nr,
+	    sa->rk_nminlen);
 	sa->state = IKE_S_REKEYED;
 	log_info("IKE_SA %016llx_i: rekeyed by the peer as %016llx_i %016llx_r",
 	    (unsigned long long)sa->spi_i, (unsigned long long)nsa->spi_i,
@@ -487,6 +535,8 @@ ike_child_request(struct ike_sa *sa, struct ike_msg *m)
 	if (pke != NULL)
 		ike_put_ke(&w, ke.group, pub, publen);
 	c->sa.rekeys_spi_in = old->sa.spi_in;
+	c->by_peer = true;
+	set_nmin(c, pn->body, pn->len, nr, sizeof(nr));
 	c->next = sa->children;
 	sa->children = c;
 	if (w.w.err || ike_child_install(sa, c) == -1) {
@@ -661,13 +711,25 @@ answered(const struct ike_msg *m, uint8_t proto, const struct ike_prop *ours,
 	return rc;
 }
 
+/* The CHILD_SA the peer made when it rekeyed old. */
+static struct ike_child *
+peer_rekey(struct ike_sa *sa, const struct ike_child *old)
+{
+	struct ike_child *c;
+
+	for (c = sa->children; c != NULL; c = c->next)
+		if (c->by_peer && c->sa.rekeys_spi_in == old->sa.spi_in)
+			return c;
+	return NULL;
+}
+
 static void
 child_rekeyed(struct ike_sa *sa, struct ike_msg *m, struct ike_child *old)
 {
 	struct ike	    *ike = sa->ike;
 	const struct ike_pl *pn = ike_msg_find(m, IKE_PT_NONCE);
 	struct ike_prop	     ours[IKE_MAXPROP];
-	struct ike_child    *c;
+	struct ike_child    *c, *peer;
 	size_t		     i, n = ike->conf.nesp_prop;
 
 	for (i = 0; i < n && i < IKE_MAXPROP; i++)
@@ -701,6 +763,19 @@ child_rekeyed(struct ike_sa *sa, struct ike_msg *m, struct ike_child *old)
 		free(c);
 		goto retry;
 	}
+	set_nmin(c, sa->pend.ni, sizeof(sa->pend.ni), pn->body, pn->len);
+	if (old->rekeyed && (peer = peer_rekey(sa, old)) != NULL &&
+	    nonce_lower(c->nmin, c->nminlen, peer->nmin, peer->nminlen)) {
+		/* 2.8.1: both rekeyed it, and ours holds the lowest nonce:
+		 * ours is redundant and ours to delete. */
+		log_info("CHILD_SA reqid %u: rekey collision, deleting ours "
+			 "(in 0x%08x)",
+		    old->sa.reqid, c->sa.spi_in);
+		c->next = sa->children;
+		sa->children = c;
+		ike_info_delete_child(sa, c);
+		return;
+	}
 	c->next = sa->children;
 	sa->children = c;
 	if (ike_child_install(sa, c) == -1) {
@@ -708,6 +783,8 @@ child_rekeyed(struct ike_sa *sa, struct ike_msg *m, struct ike_child *old)
 		goto retry;
 	}
 	ike_child_timer(sa, c);
+	/* Ours survives: the SA it replaces is ours to delete; a
+	 * redundant one of the peer's is the peer's. */
 	old->rekeyed = true;
 	ike_info_delete_child(sa, old);
 	return;
@@ -726,7 +803,7 @@ ike_rekeyed(struct ike_sa *sa, struct ike_msg *m)
 	struct ike_prop	 chosen;
 	struct ike_ke_pl ke;
 	struct ike_err	 e;
-	struct ike_sa	*nsa = NULL;
+	struct ike_sa	*nsa = NULL, *peer;
 	uint8_t		 shared[IKE_DH_MAX];
 	size_t		 slen;
 	const char	*why = "a malformed answer";
@@ -758,16 +835,27 @@ ike_rekeyed(struct ike_sa *sa, struct ike_msg *m)
 		goto fail;
 	}
 	OPENSSL_cleanse(shared, sizeof(shared));
-	nsa->nat = sa->nat;
-	nsa->sig_hashes = sa->sig_hashes;
-	memcpy(nsa->peer_id, sa->peer_id, sizeof(nsa->peer_id));
-	nsa->leased = sa->leased;
-	nsa->vip = sa->vip;
-	sa->leased = false;
-	nsa->children = sa->children;
-	sa->children = NULL;
-	for (struct ike_child *c = nsa->children; c != NULL; c = c->next)
-		c->ike_sa = nsa;
+	if (sa->state == IKE_S_REKEYED) {
+		/* 2.8.2: the peer rekeyed it too. The new SA with the lowest
+		 * nonce is redundant, and its initiator deletes it. */
+		peer = ike_sa_find(ike, sa->succ_i, sa->succ_r);
+		if (peer == NULL ||
+		    nonce_lower(
+			nsa->ni, nsa->nilen, sa->rk_nmin, sa->rk_nminlen) ||
+		    nonce_lower(
+			nsa->nr, nsa->nrlen, sa->rk_nmin, sa->rk_nminlen)) {
+			log_info("IKE_SA %016llx_i: rekey collision, deleting "
+				 "ours (%016llx_i)",
+			    (unsigned long long)sa->spi_i,
+			    (unsigned long long)nsa->spi_i);
+			nsa->state = IKE_S_ESTABLISHED;
+			ike_info_delete_ike(nsa);
+			ike_sa_kill(nsa, "redundant rekey");
+			goto out;
+		}
+		take_over(peer, nsa);
+	} else
+		take_over(sa, nsa);
 	ike_sa_established(nsa);
 	sa->state = IKE_S_REKEYED;
 	log_info("IKE_SA %016llx_i: rekeyed as %016llx_i %016llx_r",

@@ -27,6 +27,11 @@ struct ike_child {
 	uint64_t	    established;
 	bool		    installed;
 	bool		    rekeyed; /* replaced; its Delete is due */
+	/* For 2.8.1's collisions: who started the exchange that made it,
+	 * and the lowest of that exchange's two nonces. */
+	bool	by_peer;
+	uint8_t nmin[IKE_NONCE_MAX];
+	size_t	nminlen;
 };
 
 /* One request we sent and wait an answer for (2.1). */
@@ -83,6 +88,11 @@ struct ike_sa {
 		uint64_t       spi_i; /* the new IKE_SA's SPI */
 		struct ike_dh *dh;
 	} pend;
+	/* When the peer rekeyed this SA: the SA that replaced it and the
+	 * lowest nonce of that exchange (2.8.2's collisions). */
+	uint64_t	succ_i, succ_r;
+	uint8_t		rk_nmin[IKE_NONCE_MAX];
+	size_t		rk_nminlen;
 	uint64_t	established, last_rx;
 	struct ev_timer life; /* half-open expiry, or the IKE rekey */
 	struct ev_timer dpd;
@@ -98,6 +108,9 @@ struct ike {
 	FILE	       *keylog;
 	/* Scratch for building messages, one at a time. */
 	uint8_t plain[IKE_MSG_MAX], out[IKE_MSG_MAX];
+	/* The decrypted message being handled: its payloads point here
+	 * while the answer is built in plain. */
+	uint8_t in[IKE_MSG_MAX];
 };
 
 /* sa.c */
@@ -163,7 +176,10 @@ struct ike_child *ike_child_respond(struct ike_sa *, const struct ike_msg *,
 int		  ike_child_install(struct ike_sa *, struct ike_child *);
 void ike_child_remove(struct ike_sa *, struct ike_child *, bool keep_policy);
 struct ike_child *ike_child_by_spi(struct ike_sa *, uint32_t spi, bool in);
-/* Removes (keeping the policies if it was rekeyed) and frees it. */
+/* Whether another installed CHILD_SA of the IKE_SA shares its reqid,
+ * and with it the policies. */
+bool ike_child_shared(struct ike_sa *, const struct ike_child *);
+/* Removes (keeping the policies another CHILD_SA shares) and frees it. */
 void ike_child_delete(struct ike_sa *, struct ike_child *);
 void ike_info_delete_child(struct ike_sa *, struct ike_child *);
 /* Starts a CHILD_SA's rekey timer. */

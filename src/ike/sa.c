@@ -158,7 +158,7 @@ ike_sa_kill(struct ike_sa *sa, const char *why)
 	    sa->peer_id[0] != '\0' ? ")" : "", why);
 	for (c = sa->children; c != NULL; c = c->next)
 		if (c->installed)
-			ike_child_remove(sa, c, c->rekeyed);
+			ike_child_remove(sa, c, ike_child_shared(sa, c));
 	if (sa->leased) {
 		ike->ops.unlease(ike->ops.arg, sa->peer_id);
 		sa->leased = false;
@@ -364,8 +364,8 @@ retransmit(void *arg)
 		return;
 	}
 	transmit(sa, r->msg, r->len);
-	ev_timer_add(sa->ike->loop, &r->timer,
-	    ((uint64_t)IKE_RETRANS_MS << r->tries));
+	ev_timer_add(
+	    sa->ike->loop, &r->timer, ((uint64_t)IKE_RETRANS_MS << r->tries));
 }
 
 /* A request of ours; one at a time (we announce no larger window). */
@@ -407,8 +407,8 @@ dpd_due(void *arg)
 	if (sa->state == IKE_S_ESTABLISHED && !sa->req_busy &&
 	    ev_now_ms() - sa->last_rx >= (uint64_t)sa->ike->conf.dpd * 1000)
 		ike_info_dpd(sa);
-	ev_timer_add(sa->ike->loop, &sa->dpd,
-	    (uint64_t)sa->ike->conf.dpd * 1000);
+	ev_timer_add(
+	    sa->ike->loop, &sa->dpd, (uint64_t)sa->ike->conf.dpd * 1000);
 }
 
 static void
@@ -435,8 +435,8 @@ ike_sa_established(struct ike_sa *sa)
 		    (uint64_t)ike->conf.ike_lifetime * 1000);
 	ev_timer_init(&sa->dpd, dpd_due, sa);
 	if (ike->conf.dpd != 0)
-		ev_timer_add(ike->loop, &sa->dpd,
-		    (uint64_t)ike->conf.dpd * 1000);
+		ev_timer_add(
+		    ike->loop, &sa->dpd, (uint64_t)ike->conf.dpd * 1000);
 }
 
 /* Decrypts an SK message and parses its inner chain; -1 drops it. */
@@ -449,12 +449,12 @@ open_sk(struct ike_sa *sa, struct ike_msg *m)
 
 	if (m->sk == NULL || sa->sk_in == NULL ||
 	    ike_sk_open(sa->sk_in, m->raw, m->hdr.len, m->sk->off,
-		sa->ike->plain, sizeof(sa->ike->plain), &n, &why) == -1) {
+		sa->ike->in, sizeof(sa->ike->in), &n, &why) == -1) {
 		log_info("IKE_SA %016llx_i: message %u dropped: %s",
 		    (unsigned long long)sa->spi_i, m->hdr.msgid, why);
 		return -1;
 	}
-	if (ike_msg_parse_inner(m, sa->ike->plain, n, m->sk_next, &e) == -1) {
+	if (ike_msg_parse_inner(m, sa->ike->in, n, m->sk_next, &e) == -1) {
 		log_info("IKE_SA %016llx_i: message %u: %s",
 		    (unsigned long long)sa->spi_i, m->hdr.msgid, e.why);
 		/* 2.21.2: an authenticated bad request gets INVALID_SYNTAX */
@@ -540,6 +540,24 @@ response(struct ike_sa *sa, struct ike_msg *m)
 	}
 }
 
+static void
+unsupported_critical(struct ike *ike, const struct ike_path *path,
+    const struct ike_hdr *req, uint8_t type)
+{
+	struct ike_hdr h = { .spi_i = req->spi_i,
+		.version = IKE_VERSION,
+		.exch = IKE_SA_INIT,
+		.flags = IKE_F_RESPONSE };
+	struct ike_wr  w;
+
+	ike_wr_init(&w, ike->plain, sizeof(ike->plain));
+	ike_put_notify(
+	    &w, 0, NULL, 0, IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD, &type, 1);
+	h.next = w.first;
+	if (!w.w.err)
+		ike_send_plain(ike, path, &h, w.w.p, w.w.off);
+}
+
 void
 ike_input(struct ike *ike, const struct ike_path *path, const uint8_t *buf,
     size_t len)
@@ -554,6 +572,12 @@ ike_input(struct ike *ike, const struct ike_path *path, const uint8_t *buf,
 	addr_ntop(&path->remote, a, sizeof(a));
 	if (ike_msg_parse(buf, len, m, &e) == -1) {
 		log_info("IKE from %s:%u dropped: %s", a, path->rport, e.why);
+		/* 2.5: an unknown critical payload is answered, naming its
+		 * type; outside an SA, unencrypted (2.21.1) */
+		if (e.notify == IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD &&
+		    m->hdr.exch == IKE_SA_INIT && m->hdr.spi_r == 0 &&
+		    m->hdr.msgid == 0 && !(m->hdr.flags & IKE_F_RESPONSE))
+			unsupported_critical(ike, path, &m->hdr, e.pltype);
 		goto out;
 	}
 	if (m->hdr.flags & IKE_F_RESPONSE) {
