@@ -263,7 +263,7 @@ ike_auth_request(struct ike_sa *sa, struct ike_msg *m)
 	struct ike_peer	     peer;
 	struct ike_child    *child = NULL;
 	struct ike_err	     e;
-	struct ike_wr	     w;
+	struct ike_wr	     w, mark;
 	const char	    *why;
 	uint16_t	     notify = 0;
 	bool		     cp;
@@ -315,6 +315,7 @@ ike_auth_request(struct ike_sa *sa, struct ike_msg *m)
 		    (unsigned long long)sa->spi_i, sa->peer_id);
 		notify = IKE_N_INTERNAL_ADDRESS_FAILURE;
 	}
+	mark = w;
 	if (notify == 0 && ike_msg_find(m, IKE_PT_SA) != NULL)
 		child = ike_child_respond(sa, m, sa->ni, sa->nilen, sa->nr,
 		    sa->nrlen, NULL, 0, ike->next_reqid, &w, &notify);
@@ -332,9 +333,11 @@ ike_auth_request(struct ike_sa *sa, struct ike_msg *m)
 		if (ike_child_install(sa, child) == 0)
 			ike_child_timer(sa, child);
 		else {
-			/* The SA stands without the CHILD_SA it asked for. */
-			ike_wr_init(&w, ike->plain, sizeof(ike->plain));
-			put_proof(sa, peer.cert, &peer, &w);
+			/* The SA stands without the CHILD_SA it asked for;
+			 * the answer keeps IDr, AUTH and the CP of its lease,
+			 * and loses SA, TSi and TSr. */
+			ike_child_delete(sa, child);
+			w = mark;
 			ike_put_notify(
 			    &w, 0, NULL, 0, IKE_N_TEMPORARY_FAILURE, NULL, 0);
 		}
