@@ -502,11 +502,11 @@ ike_child_request(struct ike_sa *sa, struct ike_msg *m)
 		rekey_ike_respond(sa, m, offer);
 		goto out;
 	}
-	if ((old = rekeyed_child(sa, m)) == NULL) {
-		/* One CHILD_SA per IKE_SA: the client's traffic all fits it. */
-		notify = ike_msg_notify(m, IKE_N_REKEY_SA) != NULL ?
-		    IKE_N_CHILD_SA_NOT_FOUND :
-		    IKE_N_NO_ADDITIONAL_SAS;
+	/* 1.3.1 and 1.3.3: a CHILD_SA of its own reqid, or the rekey of
+	 * one we have. */
+	if ((old = rekeyed_child(sa, m)) == NULL &&
+	    ike_msg_notify(m, IKE_N_REKEY_SA) != NULL) {
+		notify = IKE_N_CHILD_SA_NOT_FOUND;
 		goto refuse;
 	}
 	if (RAND_bytes(nr, sizeof(nr)) != 1)
@@ -521,8 +521,9 @@ ike_child_request(struct ike_sa *sa, struct ike_msg *m)
 	}
 	ike_wr_init(&w, ike->plain, sizeof(ike->plain));
 	if ((c = ike_child_respond(sa, m, pn->body, pn->len, nr, sizeof(nr),
-		 pke != NULL ? shared : NULL, slen, old->sa.reqid, &w,
-		 &notify)) == NULL)
+		 pke != NULL ? shared : NULL, slen,
+		 old != NULL ? old->sa.reqid : ike->next_reqid, &w, &notify)) ==
+	    NULL)
 		goto refuse;
 	/* 3.3: a KE only if the chosen proposal has the group. */
 	if (pke != NULL && ike_proposal_dh(&c->prop) != ke.group) {
@@ -534,7 +535,10 @@ ike_child_request(struct ike_sa *sa, struct ike_msg *m)
 	ike_put_nonce(&w, nr, sizeof(nr));
 	if (pke != NULL)
 		ike_put_ke(&w, ke.group, pub, publen);
-	c->sa.rekeys_spi_in = old->sa.spi_in;
+	if (old != NULL)
+		c->sa.rekeys_spi_in = old->sa.spi_in;
+	else
+		ike->next_reqid++;
 	c->by_peer = true;
 	set_nmin(c, pn->body, pn->len, nr, sizeof(nr));
 	c->next = sa->children;
@@ -545,8 +549,10 @@ ike_child_request(struct ike_sa *sa, struct ike_msg *m)
 		goto refuse;
 	}
 	ike_child_timer(sa, c);
-	old->rekeyed = true;
-	ev_timer_del(ike->loop, &old->rekey);
+	if (old != NULL) {
+		old->rekeyed = true;
+		ev_timer_del(ike->loop, &old->rekey);
+	}
 	ike_send_response(
 	    sa, IKE_CREATE_CHILD_SA, m->hdr.msgid, w.first, w.w.p, w.w.off);
 	goto out;
