@@ -444,6 +444,7 @@ static int
 open_sk(struct ike_sa *sa, struct ike_msg *m)
 {
 	struct ike_err e;
+	struct ike_wr  w;
 	const char    *why = "no SK payload";
 	size_t	       n;
 
@@ -457,9 +458,16 @@ open_sk(struct ike_sa *sa, struct ike_msg *m)
 	if (ike_msg_parse_inner(m, sa->ike->in, n, m->sk_next, &e) == -1) {
 		log_info("IKE_SA %016llx_i: message %u: %s",
 		    (unsigned long long)sa->spi_i, m->hdr.msgid, e.why);
-		/* 2.21.2: an authenticated bad request gets INVALID_SYNTAX */
-		if (!(m->hdr.flags & IKE_F_RESPONSE) && e.notify != 0)
-			ike_send_error(sa, m->hdr.exch, m->hdr.msgid, e.notify);
+		/* 2.21.2: an authenticated bad request gets INVALID_SYNTAX;
+		 * 2.5: UNSUPPORTED_CRITICAL_PAYLOAD names the type */
+		if (!(m->hdr.flags & IKE_F_RESPONSE) && e.notify != 0) {
+			ike_wr_init(&w, sa->ike->plain, sizeof(sa->ike->plain));
+			ike_put_notify(&w, 0, NULL, 0, e.notify, &e.pltype,
+			    e.notify == IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD);
+			if (!w.w.err)
+				ike_send_response(sa, m->hdr.exch,
+				    m->hdr.msgid, w.first, w.w.p, w.w.off);
+		}
 		return -1;
 	}
 	return 0;
