@@ -255,6 +255,8 @@ ike_child_install(struct ike_sa *sa, struct ike_child *c)
 
 	if (sa->ike->ops.child_add(sa->ike->ops.arg, &c->sa) == -1)
 		return -1;
+	if (ike_proposal_print(&c->prop, c->algs, sizeof(c->algs)) == -1)
+		c->algs[0] = '\0';
 	c->installed = true;
 	c->established = ev_now_ms();
 	for (i = 0; i < c->sa.nlocal_ts; i++) {
@@ -351,6 +353,16 @@ take_over(struct ike_sa *from, struct ike_sa *to)
 {
 	struct ike_child *c;
 
+	to->has_conn = from->has_conn;
+	to->conn = from->conn;
+	memcpy(to->psk, from->psk, sizeof(to->psk));
+	to->conn.psk = to->has_conn && from->conn.psk != NULL ? to->psk : NULL;
+	from->has_conn = false;
+	to->gidtype = from->gidtype;
+	to->gidlen = from->gidlen;
+	memcpy(to->gid, from->gid, sizeof(to->gid));
+	to->ndns = from->ndns;
+	memcpy(to->dns, from->dns, sizeof(to->dns));
 	to->nat = from->nat;
 	to->sig_hashes = from->sig_hashes;
 	memcpy(to->peer_id, from->peer_id, sizeof(to->peer_id));

@@ -58,6 +58,34 @@ struct ike_child_sa {
 	uint32_t rekeys_spi_in;
 };
 
+/* What status shows of an IKE_SA, and what a client is told. */
+struct ike_child_info {
+	uint32_t	     reqid, spi_in, spi_out;
+	const char	    *algs; /* the proposal, strongSwan's syntax */
+	bool		     rekeyed;
+	uint64_t	     established; /* ev_now_ms() */
+	const struct prefix *local_ts, *remote_ts;
+	size_t		     nlocal_ts, nremote_ts;
+};
+
+struct ike_sa_info {
+	const char     *conn; /* ours to start: its name; else NULL */
+	uint64_t	spi_i, spi_r;
+	bool		initiator;
+	const char     *state; /* "connecting", "established", "rekeyed" */
+	struct ike_path path;
+	const char     *local_id, *remote_id;
+	const char     *algs;
+	bool		nat;
+	struct addr	vip; /* af 0: none; ours as a client, the peer's
+				   as a gateway */
+	struct addr	dns[IKE_MAXDNS];
+	size_t		ndns;
+	uint64_t	established, last_rx; /* ev_now_ms() */
+	struct ike_child_info child[IKE_MAXSPLIT];
+	size_t		      nchild;
+};
+
 struct ike_ops {
 	void *arg;
 	void (*send)(void *, const struct ike_path *, const uint8_t *, size_t);
@@ -74,6 +102,10 @@ struct ike_ops {
 	/* Remove one: its SAs and, unless keep_policy, its policies. */
 	void (*child_del)(
 	    void *, const struct ike_child_sa *, bool keep_policy);
+	/* The client role: a connection of ours is up (its first CHILD_SA
+	 * installed), or went down (why says how); NULL for a gateway. */
+	void (*up)(void *, const struct ike_sa_info *);
+	void (*down)(void *, const struct ike_sa_info *, const char *why);
 };
 
 struct ike_conf {
@@ -94,6 +126,23 @@ struct ike_conf {
 	const char	      *keylog; /* NULL: none */
 };
 
+/* A connection we start: the client role. The gateway's ID must be rid
+ * (ridlen 0: any it proves); psk NULL means certificates, conf's cred
+ * and cas. remote_ts is what we ask to reach (none: 0.0.0.0/0), and the
+ * gateway narrows it. */
+struct ike_conn {
+	char	       name[64];
+	struct addr    remote;
+	uint16_t       port, natt_port; /* 500 and 4500 */
+	uint8_t	       ridtype;
+	uint8_t	       rid[256];
+	size_t	       ridlen;
+	const uint8_t *psk;
+	size_t	       psklen;
+	struct prefix  remote_ts[IKE_MAXSPLIT];
+	size_t	       nremote_ts;
+};
+
 struct ike;
 
 struct ike *ike_new(
@@ -102,8 +151,20 @@ struct ike *ike_new(
 void ike_free(struct ike *);
 void ike_input(struct ike *, const struct ike_path *, const uint8_t *, size_t);
 
+/* Starts an IKE_SA for the connection (IKE_SA_INIT, then IKE_AUTH with
+ * a configuration request and the first CHILD_SA); ops.up or ops.down
+ * tells how it ended. -1 if it cannot even start. */
+int ike_connect(struct ike *, const struct ike_conn *);
+/* Deletes the IKE_SAs of a connection, or the one whose initiator SPI
+ * is spi_i (name NULL): a Delete to the peer, its CHILD_SAs removed.
+ * Returns how many went. */
+size_t ike_disconnect(struct ike *, const char *name, uint64_t spi_i);
+
 /* What status shows, one line per IKE_SA and per CHILD_SA. */
-void   ike_status(const struct ike *, FILE *);
+void ike_status(const struct ike *, FILE *);
+/* Each IKE_SA as a struct, for status in other forms. */
+void ike_status_each(
+    const struct ike *, void (*cb)(void *, const struct ike_sa_info *), void *);
 size_t ike_sa_count(const struct ike *);
 
 #endif

@@ -30,6 +30,7 @@ struct ike_child {
 	/* For 2.8.1's collisions: who started the exchange that made it,
 	 * and the lowest of that exchange's two nonces. */
 	bool	by_peer;
+	char	algs[96]; /* the proposal as status prints it */
 	uint8_t nmin[IKE_NONCE_MAX];
 	size_t	nminlen;
 };
@@ -76,6 +77,16 @@ struct ike_sa {
 	uint32_t       send_msgid;
 	struct ike_req req;
 	bool	       req_busy;
+	/* A connection of ours (the client role), with its PSK copied. */
+	bool		has_conn;
+	struct ike_conn conn;
+	uint8_t		psk[256];
+	uint8_t		gid[256]; /* the gateway's ID as it sent it */
+	uint8_t		gidtype;
+	size_t		gidlen;
+	struct addr	dns[IKE_MAXDNS]; /* what the gateway pushed */
+	size_t		ndns;
+	char		algs[96];
 	/* The peer. */
 	char		  peer_id[IKE_IDTEXT];
 	bool		  leased;
@@ -106,6 +117,7 @@ struct ike {
 	struct ev_timer reap;
 	uint32_t	next_reqid;
 	FILE	       *keylog;
+	char		conf_id[IKE_IDTEXT]; /* ours, as text */
 	/* Scratch for building messages, one at a time. */
 	uint8_t plain[IKE_MSG_MAX], out[IKE_MSG_MAX];
 	/* The decrypted message being handled: its payloads point here
@@ -114,6 +126,7 @@ struct ike {
 };
 
 /* sa.c */
+void	       ike_sa_info(const struct ike_sa *, struct ike_sa_info *);
 struct ike_sa *ike_sa_new(
     struct ike *, const struct ike_path *, uint64_t spi_i);
 struct ike_sa *ike_sa_find(struct ike *, uint64_t spi_i, uint64_t spi_r);
@@ -145,6 +158,10 @@ void ike_send_error(
 
 /* The exchanges: each handles a request to us or the answer to ours. */
 void ike_init_request(struct ike *, const struct ike_path *, struct ike_msg *);
+void ike_init_response(struct ike_sa *, struct ike_msg *);
+void ike_auth_response(struct ike_sa *, struct ike_msg *);
+/* The initiator's IKE_AUTH request, once IKE_SA_INIT is done. */
+void ike_auth_start(struct ike_sa *);
 void ike_auth_request(struct ike_sa *, struct ike_msg *);
 void ike_child_request(struct ike_sa *, struct ike_msg *);
 void ike_info_request(struct ike_sa *, struct ike_msg *);

@@ -159,6 +159,16 @@ ike_sa_kill(struct ike_sa *sa, const char *why)
 	for (c = sa->children; c != NULL; c = c->next)
 		if (c->installed)
 			ike_child_remove(sa, c, ike_child_shared(sa, c));
+	if (sa->has_conn && sa->state != IKE_S_REKEYED &&
+	    ike->ops.down != NULL) {
+		struct ike_sa_info *info = calloc(1, sizeof(*info));
+
+		if (info != NULL) {
+			ike_sa_info(sa, info);
+			ike->ops.down(ike->ops.arg, info, why);
+			free(info);
+		}
+	}
 	if (sa->leased) {
 		ike->ops.unlease(ike->ops.arg, sa->peer_id);
 		sa->leased = false;
@@ -186,6 +196,8 @@ ike_sa_keys(struct ike_sa *sa, const uint8_t *shared, size_t slen,
 		    (unsigned long long)sa->spi_i);
 		return -1;
 	}
+	if (ike_proposal_print(&sa->prop, sa->algs, sizeof(sa->algs)) == -1)
+		sa->algs[0] = '\0';
 	ike_keylog(sa);
 	return 0;
 }
@@ -330,9 +342,10 @@ ike_send_error(struct ike_sa *sa, uint8_t exch, uint32_t msgid, uint16_t notify)
 		ike_send_response(sa, exch, msgid, w.first, w.w.p, w.w.off);
 }
 
-void
-ike_send_plain(struct ike *ike, const struct ike_path *path,
-    const struct ike_hdr *h, const uint8_t *chain, size_t len)
+/* An unencrypted message into ike->out; its length, 0 if too long. */
+static size_t
+plain_msg(
+    struct ike *ike, const struct ike_hdr *h, const uint8_t *chain, size_t len)
 {
 	struct ike_hdr hh = *h;
 	struct buf_wr  w;
@@ -348,8 +361,17 @@ ike_send_plain(struct ike *ike, const struct ike_path *path,
 	buf_put_u32(&w, hh.msgid);
 	buf_put_u32(&w, hh.len);
 	buf_put_bytes(&w, chain, len);
-	if (!w.err)
-		ike->ops.send(ike->ops.arg, path, ike->out, w.off);
+	return w.err ? 0 : w.off;
+}
+
+void
+ike_send_plain(struct ike *ike, const struct ike_path *path,
+    const struct ike_hdr *h, const uint8_t *chain, size_t len)
+{
+	size_t n = plain_msg(ike, h, chain, len);
+
+	if (n != 0)
+		ike->ops.send(ike->ops.arg, path, ike->out, n);
 }
 
 static void
@@ -380,7 +402,12 @@ ike_send_request(struct ike_sa *sa, uint8_t exch, uint8_t first,
 	if (sa->req_busy)
 		return -1;
 	hdr_of(sa, exch, sa->send_msgid, false, &h);
-	if ((n = seal(sa, &h, first, plain, plen)) == 0)
+	if (sa->sk_out == NULL) { /* IKE_SA_INIT */
+		h.next = first;
+		n = plain_msg(sa->ike, &h, plain, plen);
+	} else
+		n = seal(sa, &h, first, plain, plen);
+	if (n == 0)
 		return -1;
 	free(r->msg);
 	if ((r->msg = malloc(n)) == NULL)
@@ -449,8 +476,8 @@ open_sk(struct ike_sa *sa, struct ike_msg *m)
 	size_t	       n;
 
 	if (m->sk == NULL || sa->sk_in == NULL ||
-	    ike_sk_open(sa->sk_in, m->raw, m->hdr.len, m->sk->off,
-		sa->ike->in, sizeof(sa->ike->in), &n, &why) == -1) {
+	    ike_sk_open(sa->sk_in, m->raw, m->hdr.len, m->sk->off, sa->ike->in,
+		sizeof(sa->ike->in), &n, &why) == -1) {
 		log_info("IKE_SA %016llx_i: message %u dropped: %s",
 		    (unsigned long long)sa->spi_i, m->hdr.msgid, why);
 		return -1;
@@ -465,8 +492,8 @@ open_sk(struct ike_sa *sa, struct ike_msg *m)
 			ike_put_notify(&w, 0, NULL, 0, e.notify, &e.pltype,
 			    e.notify == IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD);
 			if (!w.w.err)
-				ike_send_response(sa, m->hdr.exch,
-				    m->hdr.msgid, w.first, w.w.p, w.w.off);
+				ike_send_response(sa, m->hdr.exch, m->hdr.msgid,
+				    w.first, w.w.p, w.w.off);
 		}
 		return -1;
 	}
@@ -533,12 +560,18 @@ response(struct ike_sa *sa, struct ike_msg *m)
 
 	if (!sa->req_busy || m->hdr.msgid != r->msgid || m->hdr.exch != r->exch)
 		return;
-	if (open_sk(sa, m) == -1)
+	if (m->hdr.exch != IKE_SA_INIT && open_sk(sa, m) == -1)
 		return;
 	sa->last_rx = ev_now_ms();
 	sa->req_busy = false;
 	ev_timer_del(sa->ike->loop, &r->timer);
 	switch (m->hdr.exch) {
+	case IKE_SA_INIT:
+		ike_init_response(sa, m);
+		break;
+	case IKE_AUTH:
+		ike_auth_response(sa, m);
+		break;
 	case IKE_INFORMATIONAL:
 		ike_info_response(sa, m, r->kind, r->arg);
 		break;
@@ -589,7 +622,12 @@ ike_input(struct ike *ike, const struct ike_path *path, const uint8_t *buf,
 		goto out;
 	}
 	if (m->hdr.flags & IKE_F_RESPONSE) {
-		if ((sa = ike_sa_find(ike, m->hdr.spi_i, m->hdr.spi_r)) != NULL)
+		/* Our IKE_SA_INIT's answer names the responder's SPI first. */
+		if ((sa = ike_sa_find(ike, m->hdr.spi_i, m->hdr.spi_r)) !=
+			NULL ||
+		    (m->hdr.exch == IKE_SA_INIT &&
+			(sa = ike_sa_find(ike, m->hdr.spi_i, 0)) != NULL &&
+			sa->initiator))
 			response(sa, m);
 		goto out;
 	}
@@ -635,6 +673,9 @@ ike_new(const struct ike_conf *conf, const struct ike_ops *ops,
 	ike->loop = loop;
 	ike->next_reqid = 1;
 	ev_timer_init(&ike->reap, reap, ike);
+	if (ike_id_print(conf->idtype, conf->id, conf->idlen, ike->conf_id,
+		sizeof(ike->conf_id)) == -1)
+		ike->conf_id[0] = '\0';
 	if (conf->keylog != NULL &&
 	    (ike->keylog = fopen(conf->keylog, "a")) == NULL) {
 		log_error("keylog %s: cannot open it", conf->keylog);
@@ -722,4 +763,83 @@ ike_status(const struct ike *ike, FILE *f)
 			    (unsigned long long)((now - c->established) /
 				1000));
 	}
+}
+
+/* The SA as status and the client role see it. */
+void
+ike_sa_info(const struct ike_sa *sa, struct ike_sa_info *in)
+{
+	const struct ike_child *c;
+	size_t			i;
+
+	memset(in, 0, sizeof(*in));
+	in->conn = sa->has_conn ? sa->conn.name : NULL;
+	in->spi_i = sa->spi_i;
+	in->spi_r = sa->spi_r;
+	in->initiator = sa->initiator;
+	in->state = state_name(sa->state);
+	in->path = sa->path;
+	in->local_id = sa->ike->conf_id;
+	in->remote_id = sa->peer_id;
+	in->algs = sa->algs;
+	in->nat = sa->nat;
+	in->vip = sa->vip;
+	for (i = 0; i < sa->ndns && i < IKE_MAXDNS; i++)
+		in->dns[in->ndns++] = sa->dns[i];
+	in->established = sa->established;
+	in->last_rx = sa->last_rx;
+	for (c = sa->children; c != NULL && in->nchild < IKE_MAXSPLIT;
+	     c = c->next) {
+		struct ike_child_info *ci = &in->child[in->nchild++];
+
+		ci->reqid = c->sa.reqid;
+		ci->spi_in = c->sa.spi_in;
+		ci->spi_out = c->sa.spi_out;
+		ci->algs = c->algs;
+		ci->rekeyed = c->rekeyed;
+		ci->established = c->established;
+		ci->local_ts = c->sa.local_ts;
+		ci->nlocal_ts = c->sa.nlocal_ts;
+		ci->remote_ts = c->sa.remote_ts;
+		ci->nremote_ts = c->sa.nremote_ts;
+	}
+}
+
+void
+ike_status_each(const struct ike *ike,
+    void (*cb)(void *, const struct ike_sa_info *), void *arg)
+{
+	const struct ike_sa *sa;
+	struct ike_sa_info  *in;
+
+	if ((in = malloc(sizeof(*in))) == NULL)
+		return;
+	for (sa = ike->sas; sa != NULL; sa = sa->next)
+		if (sa->state != IKE_S_DEAD) {
+			ike_sa_info(sa, in);
+			cb(arg, in);
+		}
+	free(in);
+}
+
+size_t
+ike_disconnect(struct ike *ike, const char *name, uint64_t spi_i)
+{
+	struct ike_sa *sa;
+	size_t	       n = 0;
+
+	for (sa = ike->sas; sa != NULL; sa = sa->next) {
+		if (sa->state == IKE_S_DEAD)
+			continue;
+		if (name != NULL ?
+			!sa->has_conn || strcmp(sa->conn.name, name) != 0 :
+			sa->spi_i != spi_i)
+			continue;
+		if (sa->state == IKE_S_ESTABLISHED ||
+		    sa->state == IKE_S_REKEYED)
+			ike_info_delete_ike(sa);
+		ike_sa_kill(sa, "deleted by moatctl down");
+		n++;
+	}
+	return n;
 }

@@ -81,16 +81,22 @@ verify(struct ike_sa *sa, const struct ike_msg *m, const struct ike_peer *peer,
     struct peer_auth *pa)
 {
 	struct ike *ike = sa->ike;
-	uint8_t	   *oct;
-	size_t	    olen, cap = sa->init_reqlen + IKE_NONCE_MAX + IKE_PRF_MAX;
-	const char *why = NULL;
-	static char err[200];
+	/* 2.15: the peer signed its own IKE_SA_INIT message, our nonce
+	 * and its ID under its SK_p. */
+	bool	       we_i = sa->initiator;
+	const uint8_t *msg = we_i ? sa->init_resp : sa->init_req;
+	size_t	       mlen = we_i ? sa->init_resplen : sa->init_reqlen;
+	uint8_t	      *oct;
+	size_t	       olen, cap = mlen + IKE_NONCE_MAX + IKE_PRF_MAX;
+	const char    *why = NULL;
+	static char    err[200];
 
 	if ((oct = malloc(cap)) == NULL)
 		return "out of memory";
-	if (ike_auth_octets(sa->suite.prf, sa->init_req, sa->init_reqlen,
-		sa->nr, sa->nrlen, sa->keys.sk_pi, sa->keys.prflen, pa->id.body,
-		pa->id.bodylen, oct, cap, &olen) == -1) {
+	if (ike_auth_octets(sa->suite.prf, msg, mlen, we_i ? sa->ni : sa->nr,
+		we_i ? sa->nilen : sa->nrlen,
+		we_i ? sa->keys.sk_pr : sa->keys.sk_pi, sa->keys.prflen,
+		pa->id.body, pa->id.bodylen, oct, cap, &olen) == -1) {
 		why = "cannot compute the signed octets";
 		goto out;
 	}
@@ -149,18 +155,23 @@ put_proof(
     struct ike_sa *sa, bool cert, const struct ike_peer *peer, struct ike_wr *w)
 {
 	struct ike *ike = sa->ike;
-	uint8_t	    idb[4 + 256], auth[IKE_AUTH_MAX], *oct = NULL, *der;
-	size_t	    idl = our_idbody(ike, idb), olen, alen,
-	       cap = sa->init_resplen + IKE_NONCE_MAX + IKE_PRF_MAX;
+	/* 2.15: we sign our own IKE_SA_INIT message and the peer's nonce. */
+	bool	       we_i = sa->initiator;
+	const uint8_t *msg = we_i ? sa->init_req : sa->init_resp;
+	size_t	       mlen = we_i ? sa->init_reqlen : sa->init_resplen;
+	uint8_t	       idb[4 + 256], auth[IKE_AUTH_MAX], *oct = NULL, *der;
+	size_t	       idl = our_idbody(ike, idb), olen, alen,
+	       cap = mlen + IKE_NONCE_MAX + IKE_PRF_MAX;
 	uint8_t method;
 	int	i, n, rc = -1;
 
-	ike_put_id(
-	    w, IKE_PT_IDR, ike->conf.idtype, ike->conf.id, ike->conf.idlen);
+	ike_put_id(w, we_i ? IKE_PT_IDI : IKE_PT_IDR, ike->conf.idtype,
+	    ike->conf.id, ike->conf.idlen);
 	if ((oct = malloc(cap)) == NULL ||
-	    ike_auth_octets(sa->suite.prf, sa->init_resp, sa->init_resplen,
-		sa->ni, sa->nilen, sa->keys.sk_pr, sa->keys.prflen, idb, idl,
-		oct, cap, &olen) == -1)
+	    ike_auth_octets(sa->suite.prf, msg, mlen, we_i ? sa->nr : sa->ni,
+		we_i ? sa->nrlen : sa->nilen,
+		we_i ? sa->keys.sk_pi : sa->keys.sk_pr, sa->keys.prflen, idb,
+		idl, oct, cap, &olen) == -1)
 		goto out;
 	if (!cert) {
 		if (ike_auth_psk(sa->suite.prf, peer->psk, peer->psklen, oct,
@@ -350,6 +361,296 @@ ike_auth_request(struct ike_sa *sa, struct ike_msg *m)
 		addr_ntop(&sa->vip, (char[ADDR_STRLEN]){ 0 }, ADDR_STRLEN) :
 		"");
 	ike_send_response(sa, IKE_AUTH, m->hdr.msgid, w.first, w.w.p, w.w.off);
+out:
+	X509_free(pa.leaf);
+	sk_X509_pop_free(pa.chain, X509_free);
+}
+
+/* ---- As the initiator (the client role) ---------------------------- */
+
+static void
+put_spi4(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+/* 1.2: our identity and proof, the gateway's identity we want, a
+ * configuration request, and the first CHILD_SA's proposals and
+ * selectors (all of ours, and what the connection asks to reach). */
+void
+ike_auth_start(struct ike_sa *sa)
+{
+	struct ike	 *ike = sa->ike;
+	struct ike_peer	  me = { .cert = sa->conn.psk == NULL,
+		  .psk = sa->conn.psk,
+		  .psklen = sa->conn.psklen };
+	struct ike_sa_pl *offer = NULL;
+	struct ike_ts_pl *ts = NULL;
+	struct ike_cp_pl  cp = { .type = IKE_CFG_REQUEST };
+	struct ike_wr	  w;
+	uint8_t		  spi[4];
+	size_t		  i;
+
+	if ((offer = calloc(1, sizeof(*offer))) == NULL ||
+	    (ts = calloc(2, sizeof(*ts))) == NULL)
+		goto fail;
+	ike_wr_init(&w, ike->plain, sizeof(ike->plain));
+	if (put_proof(sa, me.cert, &me, &w) == -1)
+		goto fail;
+	if (sa->conn.ridlen > 0)
+		ike_put_id(&w, IKE_PT_IDR, sa->conn.ridtype, sa->conn.rid,
+		    sa->conn.ridlen);
+	cp.attr[cp.nattr++] =
+	    (struct ike_cfg_attr){ IKE_CA_INTERNAL_IP4_ADDRESS, NULL, 0 };
+	cp.attr[cp.nattr++] =
+	    (struct ike_cfg_attr){ IKE_CA_INTERNAL_IP4_DNS, NULL, 0 };
+	ike_put_cp(&w, &cp);
+	sa->pend.spi = ike_child_spi_new(ike);
+	put_spi4(spi, sa->pend.spi);
+	for (i = 0; i < ike->conf.nesp_prop && i < IKE_MAXPROP; i++) {
+		ike_proposal_nodh(&ike->conf.esp_prop[i], &offer->prop[i]);
+		offer->prop[i].num = (uint8_t)(i + 1);
+		offer->prop[i].spisize = 4;
+		memcpy(offer->prop[i].spi, spi, 4);
+	}
+	offer->nprop = i;
+	ike_put_sa(&w, offer);
+	/* TSi: any of ours, the gateway narrows it to our address. */
+	ts[0].nts = 1;
+	ts[0].ts[0] =
+	    (struct ike_ts){ .type = IKE_TS_IPV4_ADDR_RANGE, .eport = 65535 };
+	ts[0].ts[0].start.af = ts[0].ts[0].end.af = AF_INET;
+	ts[0].ts[0].end.u.w[0] = 0xffffffff;
+	if (sa->conn.nremote_ts == 0)
+		ts[1] = ts[0];
+	for (i = 0; i < sa->conn.nremote_ts && i < IKE_MAXTS; i++) {
+		struct ike_ts *t = &ts[1].ts[ts[1].nts++];
+
+		*t = (struct ike_ts){ .type = IKE_TS_IPV4_ADDR_RANGE,
+			.eport = 65535 };
+		t->start = sa->conn.remote_ts[i].addr;
+		t->end.af = AF_INET;
+		t->end.u.w[0] = sa->conn.remote_ts[i].addr.u.w[0] |
+		    ~sa->conn.remote_ts[i].mask.u.w[0];
+	}
+	ike_put_ts(&w, IKE_PT_TSI, &ts[0]);
+	ike_put_ts(&w, IKE_PT_TSR, &ts[1]);
+	if (w.w.err ||
+	    ike_send_request(sa, IKE_AUTH, w.first, w.w.p, w.w.off, 0, 0) == -1)
+		goto fail;
+	free(offer);
+	free(ts);
+	return;
+fail:
+	free(offer);
+	free(ts);
+	ike_sa_kill(sa, "cannot make the IKE_AUTH request");
+}
+
+/* A traffic selector range as a prefix, if it is one. */
+static bool
+ts_prefix(const struct ike_ts *t, struct prefix *p)
+{
+	uint32_t lo = ntohl(t->start.u.w[0]), hi = ntohl(t->end.u.w[0]);
+	uint32_t span = hi - lo;
+	int	 len = 32;
+
+	if (t->type != IKE_TS_IPV4_ADDR_RANGE || lo > hi ||
+	    (span & (span + 1)) != 0 || (lo & span) != 0)
+		return false;
+	for (; span != 0; span >>= 1)
+		len--;
+	prefix_from_len(AF_INET, len, p);
+	p->addr = t->start;
+	return true;
+}
+
+/* The configuration reply: our address and the DNS servers. */
+static void
+take_cp(struct ike_sa *sa, const struct ike_msg *m)
+{
+	const struct ike_pl *pl = ike_msg_find(m, IKE_PT_CP);
+	struct ike_cp_pl     cp;
+	struct ike_err	     e;
+	size_t		     i;
+
+	if (pl == NULL || ike_pl_cp(pl, &cp, &e) == -1 ||
+	    cp.type != IKE_CFG_REPLY)
+		return;
+	for (i = 0; i < cp.nattr; i++) {
+		if (cp.attr[i].len != 4)
+			continue;
+		if (cp.attr[i].type == IKE_CA_INTERNAL_IP4_ADDRESS &&
+		    sa->vip.af == 0) {
+			sa->vip.af = AF_INET;
+			memcpy(sa->vip.u.b, cp.attr[i].data, 4);
+		} else if (cp.attr[i].type == IKE_CA_INTERNAL_IP4_DNS &&
+		    sa->ndns < IKE_MAXDNS) {
+			sa->dns[sa->ndns].af = AF_INET;
+			memcpy(sa->dns[sa->ndns++].u.b, cp.attr[i].data, 4);
+		}
+	}
+}
+
+/* The gateway's CHILD_SA: one of our proposals with its SPI, and the
+ * selectors it narrowed ours to (2.9). */
+static struct ike_child *
+take_child(struct ike_sa *sa, const struct ike_msg *m, const char **why)
+{
+	struct ike	    *ike = sa->ike;
+	const struct ike_pl *psa = ike_msg_find(m, IKE_PT_SA),
+			    *pi = ike_msg_find(m, IKE_PT_TSI),
+			    *pr = ike_msg_find(m, IKE_PT_TSR);
+	struct ike_prop	  ours[IKE_MAXPROP];
+	struct ike_sa_pl *sapl = NULL;
+	struct ike_ts_pl *ts = NULL;
+	struct ike_child *c = NULL;
+	struct ike_err	  e;
+	uint8_t		  km[4 * ESP_KEY_MAX];
+	size_t		  i, n, el, al;
+
+	*why = "no CHILD_SA in the answer";
+	if (psa == NULL || pi == NULL || pr == NULL ||
+	    (sapl = malloc(sizeof(*sapl))) == NULL ||
+	    (ts = calloc(2, sizeof(*ts))) == NULL ||
+	    (c = calloc(1, sizeof(*c))) == NULL)
+		goto fail;
+	for (n = 0; n < ike->conf.nesp_prop && n < IKE_MAXPROP; n++)
+		ike_proposal_nodh(&ike->conf.esp_prop[n], &ours[n]);
+	*why = "the gateway chose an ESP proposal we did not offer";
+	if (ike_pl_sa(psa, sapl, &e) == -1 || sapl->nprop != 1 ||
+	    ike_proposal_select(sapl, IKE_PROTO_ESP, ours, n, &c->prop) == -1 ||
+	    c->prop.spisize != 4 ||
+	    ike_proposal_esp(&c->prop, &c->sa.enc, &c->sa.auth, &c->sa.ekeylen,
+		&c->sa.akeylen, &c->sa.esn) == -1)
+		goto fail;
+	*why = "traffic selectors that are not prefixes";
+	if (ike_pl_ts(pi, &ts[0], &e) == -1 || ike_pl_ts(pr, &ts[1], &e) == -1)
+		goto fail;
+	for (i = 0; i < ts[0].nts && c->sa.nlocal_ts < IKE_MAXSPLIT; i++)
+		if (!ts_prefix(
+			&ts[0].ts[i], &c->sa.local_ts[c->sa.nlocal_ts++]))
+			goto fail;
+	for (i = 0; i < ts[1].nts && c->sa.nremote_ts < IKE_MAXSPLIT; i++)
+		if (!ts_prefix(
+			&ts[1].ts[i], &c->sa.remote_ts[c->sa.nremote_ts++]))
+			goto fail;
+	if (c->sa.nlocal_ts == 0 || c->sa.nremote_ts == 0)
+		goto fail;
+	c->sa.spi_in = sa->pend.spi;
+	c->sa.spi_out = (uint32_t)c->prop.spi[0] << 24 |
+	    (uint32_t)c->prop.spi[1] << 16 | (uint32_t)c->prop.spi[2] << 8 |
+	    c->prop.spi[3];
+	c->sa.reqid = ike->next_reqid++;
+	c->sa.local = sa->path.local;
+	c->sa.remote = sa->path.remote;
+	c->sa.udp_encap = sa->nat;
+	c->sa.lport = sa->path.lport;
+	c->sa.rport = sa->path.rport;
+	/* 2.17: we initiated, so i->r keys are our outbound ones. */
+	el = c->sa.ekeylen;
+	al = c->sa.akeylen;
+	*why = "cannot derive the CHILD_SA's keys";
+	if (ike_child_keymat(sa->suite.prf, sa->keys.sk_d, sa->keys.prflen,
+		NULL, 0, sa->ni, sa->nilen, sa->nr, sa->nrlen, km,
+		2 * (el + al)) == -1)
+		goto fail;
+	memcpy(c->sa.ekey_out, km, el);
+	memcpy(c->sa.akey_out, km + el, al);
+	memcpy(c->sa.ekey_in, km + el + al, el);
+	memcpy(c->sa.akey_in, km + 2 * el + al, al);
+	OPENSSL_cleanse(km, sizeof(km));
+	free(sapl);
+	free(ts);
+	return c;
+fail:
+	if (c != NULL)
+		OPENSSL_cleanse(c, sizeof(*c));
+	free(c);
+	free(sapl);
+	free(ts);
+	return NULL;
+}
+
+void
+ike_auth_response(struct ike_sa *sa, struct ike_msg *m)
+{
+	struct ike	    *ike = sa->ike;
+	const struct ike_pl *pid = ike_msg_find(m, IKE_PT_IDR),
+			    *pauth = ike_msg_find(m, IKE_PT_AUTH);
+	struct ike_peer	     gw = { .cert = sa->conn.psk == NULL,
+		     .psk = sa->conn.psk,
+		     .psklen = sa->conn.psklen };
+	struct peer_auth     pa = { 0 };
+	struct ike_notify_pl n;
+	struct ike_child    *c;
+	struct ike_sa_info  *info;
+	struct ike_err	     e;
+	const char	    *why = NULL;
+	char		     nb[16], reason[96];
+	size_t		     i;
+
+	for (i = 0; i < m->npl; i++)
+		if (m->pl[i].type == IKE_PT_N &&
+		    ike_pl_notify(&m->pl[i], &n, &e) == 0 &&
+		    n.type <= IKE_N_ERROR_MAX && pauth == NULL) {
+			snprintf(reason, sizeof(reason),
+			    "the gateway answered %s",
+			    ike_notify_name(n.type, nb));
+			why = reason;
+			goto fail;
+		}
+	if (pid == NULL || pauth == NULL || ike_pl_id(pid, &pa.id, &e) == -1 ||
+	    ike_pl_auth(pauth, &pa.auth, &e) == -1) {
+		why = "IDr or AUTH missing";
+		goto fail;
+	}
+	if (ike_id_print(pa.id.type, pa.id.data, pa.id.len, sa->peer_id,
+		sizeof(sa->peer_id)) == -1)
+		snprintf(sa->peer_id, sizeof(sa->peer_id), "?");
+	if (sa->conn.ridlen > 0 &&
+	    !ike_id_eq(sa->conn.ridtype, sa->conn.rid, sa->conn.ridlen,
+		pa.id.type, pa.id.data, pa.id.len)) {
+		why = "the gateway's ID is not the one configured";
+		goto fail;
+	}
+	if ((why = verify(sa, m, &gw, &pa)) != NULL)
+		goto fail;
+	take_cp(sa, m);
+	if ((c = take_child(sa, m, &why)) == NULL)
+		goto fail;
+	c->next = sa->children;
+	sa->children = c;
+	if (ike_child_install(sa, c) == -1) {
+		why = "the data plane refused the CHILD_SA";
+		goto fail;
+	}
+	ike_child_timer(sa, c);
+	ike_sa_established(sa);
+	log_info("IKE_SA %016llx_i %016llx_r: connection %s established with "
+		 "%s%s%s",
+	    (unsigned long long)sa->spi_i, (unsigned long long)sa->spi_r,
+	    sa->conn.name, sa->peer_id,
+	    sa->vip.af != 0 ? ", virtual address " : "",
+	    sa->vip.af != 0 ?
+		addr_ntop(&sa->vip, (char[ADDR_STRLEN]){ 0 }, ADDR_STRLEN) :
+		"");
+	if (ike->ops.up != NULL && (info = calloc(1, sizeof(*info))) != NULL) {
+		ike_sa_info(sa, info);
+		ike->ops.up(ike->ops.arg, info);
+		free(info);
+	}
+	goto out;
+fail:
+	log_info("IKE_SA %016llx_i: connection %s refused: %s",
+	    (unsigned long long)sa->spi_i, sa->conn.name, why);
+	/* The gateway has an IKE_SA if it answered with AUTH: delete it. */
+	if (pauth != NULL)
+		ike_info_delete_ike(sa);
+	ike_sa_kill(sa, why);
 out:
 	X509_free(pa.leaf);
 	sk_X509_pop_free(pa.chain, X509_free);

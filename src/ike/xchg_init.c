@@ -39,8 +39,8 @@ nat_hash(uint64_t spi_i, uint64_t spi_r, const struct addr *a, uint16_t port,
 /* Whether a NAT_DETECTION notify's hash differs from the address it is
  * about, that is, a NAT rewrote it. */
 static bool
-nat_seen(
-    const struct ike_msg *m, uint16_t type, const struct addr *a, uint16_t port)
+nat_seen(const struct ike_msg *m, uint64_t spi_r, uint16_t type,
+    const struct addr *a, uint16_t port)
 {
 	struct ike_notify_pl n;
 	struct ike_err	     e;
@@ -48,7 +48,7 @@ nat_seen(
 	bool		     present = false;
 	size_t		     i;
 
-	if (nat_hash(m->hdr.spi_i, 0, a, port, h) == -1)
+	if (nat_hash(m->hdr.spi_i, spi_r, a, port, h) == -1)
 		return false;
 	for (i = 0; i < m->npl; i++) {
 		if (m->pl[i].type != IKE_PT_N ||
@@ -243,9 +243,9 @@ ike_init_request(
 		goto fail;
 	if (ike_sa_keys(sa, shared, slen, NULL, 0) == -1)
 		goto fail;
-	sa->nat = nat_seen(m, IKE_N_NAT_DETECTION_SOURCE_IP, &path->remote,
+	sa->nat = nat_seen(m, 0, IKE_N_NAT_DETECTION_SOURCE_IP, &path->remote,
 		      path->rport) ||
-	    nat_seen(m, IKE_N_NAT_DETECTION_DESTINATION_IP, &path->local,
+	    nat_seen(m, 0, IKE_N_NAT_DETECTION_DESTINATION_IP, &path->local,
 		path->lport);
 	sa->sig_hashes = sig_hashes(m);
 	if ((sa->init_req = malloc(m->hdr.len)) == NULL)
@@ -302,4 +302,221 @@ out:
 	OPENSSL_cleanse(shared, sizeof(shared));
 	ike_dh_free(dh);
 	free(offer);
+}
+
+/* ---- As the initiator (the client role) ---------------------------- */
+
+/* 1.2: SA, KE in the group of the first proposal that has one (or the
+ * group the responder asked for), Ni, NAT detection, and the hashes we
+ * verify signatures with; a COOKIE first when the responder sent one. */
+static int
+init_send(struct ike_sa *sa, const uint8_t *cookie, size_t cookielen)
+{
+	struct ike	 *ike = sa->ike;
+	struct ike_sa_pl *offer;
+	struct ike_wr	  w;
+	uint8_t		  pub[IKE_DH_MAX], hash[20], sh[16];
+	size_t		  publen, i, n;
+	int		  rc = -1;
+
+	if ((offer = calloc(1, sizeof(*offer))) == NULL)
+		return -1;
+	for (i = 0; i < ike->conf.nike_prop && i < IKE_MAXPROP; i++) {
+		offer->prop[i] = ike->conf.ike_prop[i];
+		offer->prop[i].num = (uint8_t)(i + 1);
+		offer->prop[i].spisize = 0;
+	}
+	offer->nprop = i;
+	if (ike_dh_public(sa->pend.dh, pub, sizeof(pub), &publen) == -1)
+		goto out;
+	ike_wr_init(&w, ike->plain, sizeof(ike->plain));
+	if (cookie != NULL)
+		ike_put_notify(&w, 0, NULL, 0, IKE_N_COOKIE, cookie, cookielen);
+	ike_put_sa(&w, offer);
+	ike_put_ke(&w, ike_dh_group(sa->pend.dh), pub, publen);
+	ike_put_nonce(&w, sa->ni, sa->nilen);
+	if (nat_hash(sa->spi_i, 0, &sa->path.local, sa->path.lport, hash) == 0)
+		ike_put_notify(
+		    &w, 0, NULL, 0, IKE_N_NAT_DETECTION_SOURCE_IP, hash, 20);
+	if (nat_hash(sa->spi_i, 0, &sa->path.remote, sa->path.rport, hash) == 0)
+		ike_put_notify(&w, 0, NULL, 0,
+		    IKE_N_NAT_DETECTION_DESTINATION_IP, hash, 20);
+	if ((n = ike_sig_hashes(sh, sizeof(sh))) > 0)
+		ike_put_notify(
+		    &w, 0, NULL, 0, IKE_N_SIGNATURE_HASH_ALGORITHMS, sh, n);
+	if (w.w.err)
+		goto out;
+	sa->send_msgid = 0;
+	if (ike_send_request(sa, IKE_SA_INIT, w.first, w.w.p, w.w.off, 0, 0) ==
+	    -1)
+		goto out;
+	/* ike_send_request kept the message: the AUTH payload signs it. */
+	free(sa->init_req);
+	if ((sa->init_req = malloc(sa->req.len)) == NULL)
+		goto out;
+	memcpy(sa->init_req, sa->req.msg, sa->req.len);
+	sa->init_reqlen = sa->req.len;
+	rc = 0;
+out:
+	free(offer);
+	return rc;
+}
+
+int
+ike_connect(struct ike *ike, const struct ike_conn *conn)
+{
+	struct ike_path p = { .local = ike->conf.local,
+		.remote = conn->remote,
+		.lport = conn->port,
+		.rport = conn->port };
+	struct ike_sa  *sa;
+	uint16_t	group = IKE_DH_NONE;
+	size_t		i;
+
+	for (i = 0; i < ike->conf.nike_prop && group == IKE_DH_NONE; i++)
+		group = ike_proposal_dh(&ike->conf.ike_prop[i]);
+	if (conn->psklen > sizeof(sa->psk) ||
+	    (sa = ike_sa_new(ike, &p, ike_spi_new())) == NULL)
+		return -1;
+	sa->spi_r = 0;
+	sa->initiator = true;
+	sa->has_conn = true;
+	sa->conn = *conn;
+	if (conn->psk != NULL) {
+		memcpy(sa->psk, conn->psk, conn->psklen);
+		sa->conn.psk = sa->psk;
+	}
+	snprintf(sa->peer_id, sizeof(sa->peer_id), "%s", "?");
+	if (conn->ridlen > 0 &&
+	    ike_id_print(conn->ridtype, conn->rid, conn->ridlen, sa->peer_id,
+		sizeof(sa->peer_id)) == -1)
+		sa->peer_id[0] = '\0';
+	sa->nilen = NR_LEN;
+	if (RAND_bytes(sa->ni, NR_LEN) != 1 ||
+	    (sa->pend.dh = ike_dh_new(group)) == NULL ||
+	    init_send(sa, NULL, 0) == -1) {
+		ike_sa_kill(sa, "cannot start IKE_SA_INIT");
+		return -1;
+	}
+	log_info("IKE_SA %016llx_i: connection %s: IKE_SA_INIT to %s:%u",
+	    (unsigned long long)sa->spi_i, conn->name,
+	    addr_ntop(&conn->remote, (char[ADDR_STRLEN]){ 0 }, ADDR_STRLEN),
+	    conn->port);
+	return 0;
+}
+
+/* 1.2's answers: INVALID_KE_PAYLOAD names the group to retry with, a
+ * COOKIE is sent back (2.6), any other error ends the attempt. */
+static int
+init_error(struct ike_sa *sa, const struct ike_msg *m)
+{
+	struct ike_notify_pl n;
+	struct ike_err	     e;
+	char		     nb[16];
+	uint16_t	     group;
+	size_t		     i;
+
+	for (i = 0; i < m->npl; i++) {
+		if (m->pl[i].type != IKE_PT_N ||
+		    ike_pl_notify(&m->pl[i], &n, &e) == -1)
+			continue;
+		if (n.type == IKE_N_COOKIE && n.len > 0 && n.len <= 64) {
+			if (init_send(sa, n.data, n.len) == 0)
+				return 0;
+			break;
+		}
+		if (n.type == IKE_N_INVALID_KE_PAYLOAD && n.len == 2) {
+			group = (uint16_t)(n.data[0] << 8 | n.data[1]);
+			ike_dh_free(sa->pend.dh);
+			if ((sa->pend.dh = ike_dh_new(group)) == NULL ||
+			    ike_dh_group(sa->pend.dh) == IKE_DH_NONE) {
+				ike_sa_kill(sa,
+				    "the gateway wants a group "
+				    "we do not have");
+				return 0;
+			}
+			log_info("IKE_SA %016llx_i: the gateway asks for "
+				 "group %u",
+			    (unsigned long long)sa->spi_i, group);
+			if (init_send(sa, NULL, 0) == 0)
+				return 0;
+			break;
+		}
+		if (n.type <= IKE_N_ERROR_MAX) {
+			char why[64];
+
+			snprintf(why, sizeof(why), "the gateway answered %s",
+			    ike_notify_name(n.type, nb));
+			ike_sa_kill(sa, why);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+void
+ike_init_response(struct ike_sa *sa, struct ike_msg *m)
+{
+	struct ike	    *ike = sa->ike;
+	const struct ike_pl *psa = ike_msg_find(m, IKE_PT_SA),
+			    *pke = ike_msg_find(m, IKE_PT_KE),
+			    *pn = ike_msg_find(m, IKE_PT_NONCE);
+	struct ike_sa_pl *sapl = NULL;
+	struct ike_ke_pl  ke;
+	struct ike_err	  e;
+	uint8_t		  shared[IKE_DH_MAX];
+	size_t		  slen;
+	const char	 *why = "a malformed answer";
+
+	if (psa == NULL && init_error(sa, m) == 0)
+		return;
+	if (psa == NULL || pke == NULL || pn == NULL ||
+	    (sapl = malloc(sizeof(*sapl))) == NULL ||
+	    ike_pl_sa(psa, sapl, &e) == -1 || sapl->nprop != 1 ||
+	    ike_proposal_select(sapl, IKE_PROTO_IKE, ike->conf.ike_prop,
+		ike->conf.nike_prop, &sa->prop) == -1 ||
+	    ike_pl_ke(pke, &ke, &e) == -1 ||
+	    ke.group != ike_dh_group(sa->pend.dh) ||
+	    ike_proposal_dh(&sa->prop) != ke.group ||
+	    ike_proposal_suite(&sa->prop, &sa->suite) == -1)
+		goto fail;
+	if (ike_dh_shared(sa->pend.dh, ke.data, ke.len, shared, sizeof(shared),
+		&slen, &why) == -1)
+		goto fail;
+	sa->spi_r = m->hdr.spi_r;
+	sa->nrlen = pn->len;
+	memcpy(sa->nr, pn->body, pn->len);
+	if (ike_sa_keys(sa, shared, slen, NULL, 0) == -1) {
+		why = "cannot derive the keys";
+		goto fail;
+	}
+	OPENSSL_cleanse(shared, sizeof(shared));
+	/* Their hashes are of their view; the SPIs now include theirs. */
+	sa->nat = nat_seen(m, m->hdr.spi_r, IKE_N_NAT_DETECTION_SOURCE_IP,
+		      &sa->path.remote, sa->path.rport) ||
+	    nat_seen(m, m->hdr.spi_r, IKE_N_NAT_DETECTION_DESTINATION_IP,
+		&sa->path.local, sa->path.lport);
+	if (sa->nat && sa->conn.natt_port != 0) {
+		/* 2.23: behind a NAT, IKE moves to the NAT-T port. */
+		sa->path.lport = sa->conn.natt_port;
+		sa->path.rport = sa->conn.natt_port;
+	}
+	sa->sig_hashes = sig_hashes(m);
+	sa->certreq = ike_msg_find(m, IKE_PT_CERTREQ) != NULL;
+	if ((sa->init_resp = malloc(m->hdr.len)) == NULL)
+		goto fail;
+	memcpy(sa->init_resp, m->raw, m->hdr.len);
+	sa->init_resplen = m->hdr.len;
+	ike_dh_free(sa->pend.dh);
+	sa->pend.dh = NULL;
+	sa->send_msgid = 1;
+	free(sapl);
+	ike_auth_start(sa);
+	return;
+fail:
+	OPENSSL_cleanse(shared, sizeof(shared));
+	free(sapl);
+	log_info("IKE_SA %016llx_i: IKE_SA_INIT answer refused: %s",
+	    (unsigned long long)sa->spi_i, why);
+	ike_sa_kill(sa, why);
 }
