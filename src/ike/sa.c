@@ -581,9 +581,12 @@ response(struct ike_sa *sa, struct ike_msg *m)
 	}
 }
 
+/* 2.5 and 2.21.1: an IKE_SA_INIT refused before any SA exists is
+ * answered unencrypted with one notify (the unknown critical payload's
+ * type, or nothing for a newer major version, with ours in the header). */
 static void
-unsupported_critical(struct ike *ike, const struct ike_path *path,
-    const struct ike_hdr *req, uint8_t type)
+refuse_init(struct ike *ike, const struct ike_path *path,
+    const struct ike_hdr *req, uint16_t notify, uint8_t type)
 {
 	struct ike_hdr h = { .spi_i = req->spi_i,
 		.version = IKE_VERSION,
@@ -592,8 +595,8 @@ unsupported_critical(struct ike *ike, const struct ike_path *path,
 	struct ike_wr  w;
 
 	ike_wr_init(&w, ike->plain, sizeof(ike->plain));
-	ike_put_notify(
-	    &w, 0, NULL, 0, IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD, &type, 1);
+	ike_put_notify(&w, 0, NULL, 0, notify, &type,
+	    notify == IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD ? 1 : 0);
 	h.next = w.first;
 	if (!w.w.err)
 		ike_send_plain(ike, path, &h, w.w.p, w.w.off);
@@ -613,12 +616,12 @@ ike_input(struct ike *ike, const struct ike_path *path, const uint8_t *buf,
 	addr_ntop(&path->remote, a, sizeof(a));
 	if (ike_msg_parse(buf, len, m, &e) == -1) {
 		log_info("IKE from %s:%u dropped: %s", a, path->rport, e.why);
-		/* 2.5: an unknown critical payload is answered, naming its
-		 * type; outside an SA, unencrypted (2.21.1) */
-		if (e.notify == IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD &&
-		    m->hdr.exch == IKE_SA_INIT && m->hdr.spi_r == 0 &&
-		    m->hdr.msgid == 0 && !(m->hdr.flags & IKE_F_RESPONSE))
-			unsupported_critical(ike, path, &m->hdr, e.pltype);
+		if ((e.notify == IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD ||
+			e.notify == IKE_N_INVALID_MAJOR_VERSION) &&
+		    len >= IKE_HDR_LEN && m->hdr.exch == IKE_SA_INIT &&
+		    m->hdr.spi_r == 0 && m->hdr.msgid == 0 &&
+		    !(m->hdr.flags & IKE_F_RESPONSE))
+			refuse_init(ike, path, &m->hdr, e.notify, e.pltype);
 		goto out;
 	}
 	if (m->hdr.flags & IKE_F_RESPONSE) {
