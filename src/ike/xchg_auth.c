@@ -247,6 +247,22 @@ put_cp(struct ike_sa *sa, struct ike_wr *w)
 	return 0;
 }
 
+/* 3.10.1: INITIAL_CONTACT says the peer holds no other IKE_SA with us:
+ * the ones we still have for its identity are stale (it restarted), and
+ * go before their lease is handed out again. */
+static void
+initial_contact(struct ike_sa *sa)
+{
+	struct ike_sa *o;
+
+	for (o = sa->ike->sas; o != NULL; o = o->next)
+		if (o != sa && !o->has_conn && o->state != IKE_S_DEAD &&
+		    o->state != IKE_S_INIT &&
+		    strcmp(o->peer_id, sa->peer_id) == 0)
+			ike_sa_kill(
+			    o, "replaced: the peer sent INITIAL_CONTACT");
+}
+
 static bool
 wants_address(const struct ike_msg *m)
 {
@@ -315,6 +331,8 @@ ike_auth_request(struct ike_sa *sa, struct ike_msg *m)
 		fail(sa, m, why);
 		goto out;
 	}
+	if (ike_msg_notify(m, IKE_N_INITIAL_CONTACT) != NULL)
+		initial_contact(sa);
 	ike_wr_init(&w, ike->plain, sizeof(ike->plain));
 	if (put_proof(sa, peer.cert, &peer, &w) == -1) {
 		fail(sa, m, "cannot make our own AUTH payload");
@@ -377,6 +395,18 @@ put_spi4(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)v;
 }
 
+static bool
+only_sa(const struct ike_sa *sa)
+{
+	const struct ike_sa *o;
+
+	for (o = sa->ike->sas; o != NULL; o = o->next)
+		if (o != sa && o->has_conn && o->state != IKE_S_DEAD &&
+		    addr_eq(&o->path.remote, &sa->path.remote))
+			return false;
+	return true;
+}
+
 /* 1.2: our identity and proof, the gateway's identity we want, a
  * configuration request, and the first CHILD_SA's proposals and
  * selectors (all of ours, and what the connection asks to reach). */
@@ -403,6 +433,10 @@ ike_auth_start(struct ike_sa *sa)
 	if (sa->conn.ridlen > 0)
 		ike_put_id(&w, IKE_PT_IDR, sa->conn.ridtype, sa->conn.rid,
 		    sa->conn.ridlen);
+	/* When this is our only IKE_SA with the gateway, one left there
+	 * from before a restart of ours is stale (as strongSwan does). */
+	if (only_sa(sa))
+		ike_put_notify(&w, 0, NULL, 0, IKE_N_INITIAL_CONTACT, NULL, 0);
 	cp.attr[cp.nattr++] =
 	    (struct ike_cfg_attr){ IKE_CA_INTERNAL_IP4_ADDRESS, NULL, 0 };
 	cp.attr[cp.nattr++] =
