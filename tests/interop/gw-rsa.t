@@ -23,11 +23,14 @@ ok $r "rw1: swanctl --initiate --child home"
 grep -q "authentication of 'gw.example' with .* successful" $T/rw1/charon.log
 ok $? "rw1: gw.example authenticated by its certificate"
 vip1=$(rw_vip rw1)
-check_connected rw1
+check_connected rw1 rw.example
 if [ "$GW" = moat ]; then
 	"$MOATCTL" -S "$MOATSOCK" stats >$T/stats.out 2>&1
 	ok $? "moatctl stats answers with the SA up"
 	show $T/stats.out
+	gw_status | show
 fi
 check_gone rw1 "$vip1"
+gw_has_no_state
+ok $? "the gateway holds no IKE_SA after rw1 left"
 interop_done

@@ -28,6 +28,9 @@ GW_IKE=${GW_IKE:-default} GW_ESP=${GW_ESP:-default}
 # charon's log levels (subsystem=level ...); SW_LOG="ike=4 enc=4 cfg=2"
 # shows every payload of the exchange.
 SW_LOG=${SW_LOG:-ike=2 cfg=2 enc=1 knl=1 net=1}
+# A test's own gateway settings: GW_IKE_EXTRA and GW_CHILD_EXTRA (lines of
+# the strongSwan gateway's connection and child), MOAT_EXTRA (moat.conf
+# lines).
 LAN_PORT=7777
 
 # ---- setup and teardown ------------------------------------------------
@@ -206,7 +209,7 @@ pki_cert() {
 	openssl req -new -key $PKI/$2.key -subj "/O=moat interop/CN=${4#*:}" \
 	    -out $PKI/$2.csr 2>$PKI/$2.err &&
 	openssl x509 -req -in $PKI/$2.csr -CA $PKI/$1.pem -CAkey $PKI/$1.key \
-	    -set_serial 0x$(openssl rand -hex 8) -days 30 -sha256 \
+	    -set_serial "0x$(openssl rand -hex 8)" -days 30 -sha256 \
 	    -extfile $PKI/$2.ext -out $PKI/$2.pem 2>>$PKI/$2.err
 }
 
@@ -255,6 +258,12 @@ sw_conf() {
 charon_start() {
 	mkdir -p $2
 	sw_conf $2
+	# A restart keeps the last run's log as charon.log.1, .2, ...
+	if [ -f $2/charon.log ]; then
+		i=1
+		while [ -e $2/charon.log.$i ]; do i=$((i + 1)); done
+		mv $2/charon.log $2/charon.log.$i
+	fi
 	: >$2/resolv.conf
 	: >$2/no-resolvconf
 	# The resolve plugin prefers an executable /sbin/resolvconf, which
@@ -349,8 +358,8 @@ rw_up() {
 	d=$T/$1
 	charon_start "$(rw_ns $1)" $d || return 1
 	case $3 in
-	psk) sec="$4" cert= ;;
-	cert) sec= cert=$4.pem; sw_creds $d $4 ca || return 1 ;;
+	psk) sec="$4" cert="" ;;
+	cert) sec="" cert=$4.pem; sw_creds $d $4 ca || return 1 ;;
 	esac
 	{
 		cat <<-EOF
@@ -440,8 +449,8 @@ gw_up_strongswan() {
 	d=$T/gw
 	charon_start $NS_GW $d || return 1
 	case $1 in
-	psk) sec=$PSK cert= ;;
-	cert) sec= cert=gw.pem; sw_creds $d gw ca || return 1 ;;
+	psk) sec=$PSK cert="" ;;
+	cert) sec="" cert=gw.pem; sw_creds $d gw ca || return 1 ;;
 	esac
 	{
 		echo "connections {"
@@ -490,7 +499,11 @@ moat_conf() {
 		if [ -f "$ex" ]; then
 			# The story's values stay; what names files or secrets
 			# is this test's.
-			awk '$1 !~ /^(rules|keys|control|queue|client|certificate|private-key|ca|keylog)$/' "$ex"
+			awk -v ike="$GW_IKE" -v esp="$GW_ESP" '
+			    $1 ~ /^(rules|keys|control|queue|client|certificate|private-key|ca|keylog)$/ { next }
+			    $1 == "ike-proposal" && ike != "default" { next }
+			    $1 == "esp-proposal" && esp != "default" { next }
+			    { print }' "$ex"
 		else
 			printf '%s\t%s\n' tunnel moat0 local 198.51.100.1 \
 			    identity gw.example pool 10.0.2.0/24 dns 10.0.1.1 \
@@ -509,6 +522,12 @@ moat_conf() {
 			cert) printf 'client\t%s certificate\n' $id ;;
 			esac
 		done
+		# moat.conf(5): strongSwan-style proposal strings; without
+		# them moatd uses its own defaults (or the example's lines).
+		[ "$GW_IKE" = default ] ||
+		    printf 'ike-proposal\t%s\n' "$GW_IKE"
+		[ "$GW_ESP" = default ] ||
+		    printf 'esp-proposal\t%s\n' "$GW_ESP"
 		printf 'keylog\t%s\n' $T/ikev2_decryption_table
 		# A test's own settings (gw-rekey.t's lifetimes).
 		[ -z "${MOAT_EXTRA:-}" ] || printf '%s\n' "$MOAT_EXTRA"
@@ -591,26 +610,46 @@ gw_filter_off() {
 	ip netns exec $NS_GW iptables -P FORWARD ACCEPT
 }
 
-# gw_ike_sas: how many IKE_SAs the gateway holds (strongSwan only).
-gw_ike_sas() {
-	swanctl --list-sas --uri unix://$T/gw/charon.vici 2>/dev/null |
-	    grep -c '^[^ ].*: #[0-9]*, '
+# gw_status: what the gateway says it holds (swanctl --list-sas or
+# moatctl status).
+gw_status() {
+	case $GW in
+	strongswan) swanctl --list-sas --uri unix://$T/gw/charon.vici ;;
+	moat) "$MOATCTL" -S $MOATSOCK status ;;
+	esac
 }
 
-# gw_has_no_state: 0 if the gateway keeps nothing of a failed attempt,
-# waiting up to 3 s for it to drop half-open state.
-gw_has_no_state() {
+# gw_ike_sas: how many IKE_SAs the gateway holds.
+gw_ike_sas() {
 	case $GW in
-	strongswan) wait_until 30 sh -c "[ \"\$(swanctl --list-sas \
-	    --uri unix://$T/gw/charon.vici | grep -c '^[^ ]')\" -eq 0 ]" ;;
-	moat)
-		# TODO(moat status): once `moatctl status` lists IKE_SAs,
-		# check that it lists none here. For now: moatd still runs
-		# and its stats answer.
-		kill -0 "$(cat $T/moatd.pid 2>/dev/null)" 2>/dev/null &&
-		    "$MOATCTL" -S $MOATSOCK stats >/dev/null 2>&1
-		;;
+	strongswan) gw_status 2>/dev/null | grep -c '^[^ ].*: #[0-9]*, ' ;;
+	moat) gw_status 2>/dev/null | grep -c '^IKE_SA ' ;;
 	esac
+}
+
+# gw_lists ID VIP: 0 if the gateway lists an IKE_SA of ID with VIP.
+gw_lists() {
+	case $GW in
+	strongswan) gw_status | grep -q "^  remote '$1' @ .* \[$2\]\$" ;;
+	moat) gw_status | grep -q "^IKE_SA .* $1 virtual $2, " ;;
+	esac
+}
+
+# gw_has_no_state: 0 if the gateway keeps no IKE_SA (waiting up to 3 s
+# for it to drop half-open state) and, for moat, moatd still runs.
+gw_has_no_state() {
+	if [ "$GW" = moat ]; then
+		kill -0 "$(cat $T/moatd.pid 2>/dev/null)" 2>/dev/null || return 1
+	fi
+	n=0
+	while [ $n -lt 30 ]; do
+		c=$(gw_ike_sas)
+		[ -n "$c" ] && [ "$c" -eq 0 ] && return 0
+		sleep 0.1
+		n=$((n + 1))
+	done
+	gw_status 2>&1 | show
+	return 1
 }
 
 # gw_mac: the gateway's extif MAC, where a forged packet is sent.
@@ -640,7 +679,7 @@ lan_got() { wait_until 10 grep -q " $1\$" $T/lan.rx; }
 
 # ---- the connected roadwarrior, checked ----------------------------------
 
-# check_connected NAME: the assertions of a working roadwarrior (12).
+# check_connected NAME ID: the assertions of a working roadwarrior.
 check_connected() {
 	rw=$1
 	vip=$(rw_vip $rw)
@@ -655,6 +694,10 @@ check_connected() {
 	esac
 	rw_run $rw ip -o addr show | grep -q " inet $vip/32 "
 	ok $? "$rw: $vip is on an interface"
+	gw_lists "$2" "$vip"
+	r=$?
+	ok $r "the gateway lists $2's IKE_SA with $vip"
+	[ $r -eq 0 ] || gw_status 2>&1 | show
 	is "$(rw_resolv $rw)" 10.0.1.1 \
 	    "$rw: the pushed DNS server 10.0.1.1 is in its private resolv.conf"
 	t220=$(rw_table220 $rw)
@@ -696,7 +739,7 @@ check_connected() {
 	show $T/lan.rx
 }
 
-# check_gone NAME VIP: after --terminate, the vip and routes are gone (3).
+# check_gone NAME VIP: after --terminate, the vip and routes are gone.
 check_gone() {
 	rw_terminate $1
 	r=$?
