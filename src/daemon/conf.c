@@ -5,13 +5,22 @@
  * file is read and checked before moatd touches anything; each error
  * names its line. Relative paths are taken from the configuration file's
  * directory. Pre-shared keys are never echoed in an error.
+ *
+ * A "connection NAME" line starts a block of the client role: the lines
+ * after it are that connection's, until the next "connection" or the end
+ * of the file. Keywords are looked up in the block's scope, so "dns" is
+ * the gateway's pushed server at the top and a connection's DNS method
+ * inside one.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdbool.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "auth.h"
 #include "conf.h"
@@ -43,17 +52,30 @@ enum kw {
 	K_CHILD_LIFE,
 	K_DPD,
 	K_KEYLOG,
+	K_CONNECTION,
+	K_C_GATEWAY,
+	K_C_RID,
+	K_C_PSK,
+	K_C_TS,
+	K_C_UP,
+	K_C_DOWN,
+	K_C_HTIMEOUT,
+	K_C_HFAILURE,
+	K_C_DNS,
+	K_C_AUTO,
 	NKW
 };
 
-/* ike: the keyword is the IKEv2 gateway's, and sets conf->ike; required
- * then means required with ike. */
+/* ike: the keyword is the IKE engine's, and sets conf->ike; required
+ * then means required with ike. conn: the keyword is a connection's,
+ * and required means required in each connection. */
 static const struct {
 	const char *name;
 	bool	    repeat;
 	bool	    required;
 	bool	    ike;
 	int	    maxv; /* values after the keyword, at least 1 */
+	bool	    conn;
 } kws[NKW] = {
 	[K_TUNNEL] = { "tunnel", false, true, false, 1 },
 	[K_MTU] = { "mtu", false, false, false, 1 },
@@ -79,7 +101,24 @@ static const struct {
 	[K_CHILD_LIFE] = { "child-lifetime", false, false, true, 1 },
 	[K_DPD] = { "dpd", false, false, true, 1 },
 	[K_KEYLOG] = { "keylog", false, false, true, 1 },
+	[K_CONNECTION] = { "connection", true, false, true, 1 },
+	[K_C_GATEWAY] = { "gateway", false, true, false, 1, true },
+	[K_C_RID] = { "remote-identity", false, true, false, 1, true },
+	[K_C_PSK] = { "psk", false, false, false, 1, true },
+	[K_C_TS] = { "remote-ts", true, false, false, 1, true },
+	[K_C_UP] = { "up-script", false, false, false, 1, true },
+	[K_C_DOWN] = { "down-script", false, false, false, 1, true },
+	[K_C_HTIMEOUT] = { "hook-timeout", false, false, false, 1, true },
+	[K_C_HFAILURE] = { "hook-failure", false, false, false, 1, true },
+	[K_C_DNS] = { "dns", false, false, false, 2, true },
+	[K_C_AUTO] = { "auto", false, false, false, 1, true },
 };
+
+static const char *const dns_methods[] = { [CONF_DNS_AUTO] = "auto",
+	[CONF_DNS_RESOLVED] = "resolved",
+	[CONF_DNS_RESOLVCONF] = "resolvconf",
+	[CONF_DNS_FILE] = "file",
+	[CONF_DNS_NONE] = "none" };
 
 /* What moat offers when moat.conf names no proposal: AEADs first, then
  * one CBC suite for peers without them (Windows' defaults, RFC 8247's
@@ -188,12 +227,19 @@ split(char *s, struct line *l, const char **why)
 
 /* Whether word i of a line may be echoed: beyond a client's identity
  * only the words "psk" and "certificate" are, wherever the secret went
- * (a line whose keyword is unknown may be a client line misspelled). */
+ * (a line whose keyword is unknown may be a client line misspelled, or
+ * a connection's psk line: a quoted or 0x word is not shown then); a
+ * connection's psk line shows only its keyword. */
 static bool
 echoable(const struct line *l, int i, enum kw k)
 {
+	if (k == K_C_PSK)
+		return i == 0;
 	if (k != K_CLIENT && k != NKW)
 		return true;
+	if (k == NKW && i > 0 &&
+	    (l->quoted[i] || strncmp(l->w[i], "0x", 2) == 0))
+		return false;
 	return i < 2 ||
 	    (i == 2 && !l->quoted[2] &&
 		(strcmp(l->w[2], "psk") == 0 ||
@@ -360,6 +406,142 @@ client(struct conf *c, const struct line *l, char *whybuf, size_t len,
 	return 0;
 }
 
+/* connection NAME: a name moatctl and the hooks can carry as it is. */
+static int
+conn_name(struct conf *c, struct conf_conn *cur, const char *v,
+    char *whybuf, size_t len, const char **why)
+{
+	int i;
+
+	/* As written, for the messages at the block's end. */
+	snprintf(cur->name, sizeof(cur->name), "%s", v);
+	if (cur < c->conn || cur >= c->conn + CONF_MAXCONNS) {
+		*why = "too many connections (at most 16)";
+		return -1;
+	}
+	if (v[0] == '\0' || strlen(v) >= CONF_NAMEMAX ||
+	    strspn(v,
+		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		"0123456789._-") != strlen(v)) {
+		*why = "a connection's name is 1 to 63 letters, digits, '.', "
+		       "'_' and '-'";
+		return -1;
+	}
+	for (i = 0; &c->conn[i] != cur; i++)
+		if (strcmp(c->conn[i].name, v) == 0) {
+			snprintf(whybuf, len, "connection %s given twice (line %u)",
+			    v, c->conn[i].line);
+			*why = whybuf;
+			return -1;
+		}
+	return 0;
+}
+
+static int
+script(const char *dir, const char *v, char *out, const char **why)
+{
+	struct stat st;
+
+	errno = 0;
+	if (path(dir, v, out, why) == -1)
+		return -1;
+	/* Not access(2): for root X_OK holds when any execute bit does. */
+	if (stat(out, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    (st.st_mode & 0111) == 0) {
+		*why = errno == ENOENT ? "no such file" :
+					 "not an executable file";
+		out[0] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
+/* The keywords of a connection block, for the connection cur. */
+static int
+set_conn(struct conf_conn *cur, enum kw k, const struct line *l,
+    const char *dir, const char **why)
+{
+	const char *v = l->w[1];
+	size_t	    i;
+
+	if (k != K_C_DNS && l->n > 2) {
+		*why = "takes one value";
+		return -1;
+	}
+	switch (k) {
+	case K_C_GATEWAY:
+		if (addr_pton(AF_INET, v, &cur->gateway) == -1) {
+			*why = "not an IPv4 address";
+			return -1;
+		}
+		return 0;
+	case K_C_RID:
+		if (id_parse(v, &(struct id){ 0 }, why) == -1)
+			return -1;
+		strcpy(cur->rid, v);
+		return 0;
+	case K_C_PSK:
+		if (psk(v, l->quoted[1], cur->psk, &cur->psklen, why) == -1) {
+			explicit_bzero(cur->psk, sizeof(cur->psk));
+			cur->psklen = 0;
+			return -1;
+		}
+		return 0;
+	case K_C_TS:
+		if (cur->nremote_ts == CONF_MAXSPLIT) {
+			*why = "too many remote-ts (at most 16)";
+			return -1;
+		}
+		if (prefix_parse(AF_INET, v, &cur->remote_ts[cur->nremote_ts],
+			why) == -1)
+			return -1;
+		cur->nremote_ts++;
+		return 0;
+	case K_C_UP:
+		return script(dir, v, cur->up_script, why);
+	case K_C_DOWN:
+		return script(dir, v, cur->down_script, why);
+	case K_C_HTIMEOUT:
+		return number(v, 1, 600, &cur->hook_timeout, why);
+	case K_C_HFAILURE:
+		if (strcmp(v, "ignore") != 0 && strcmp(v, "down") != 0) {
+			*why = "neither 'ignore' nor 'down'";
+			return -1;
+		}
+		cur->hook_down = strcmp(v, "down") == 0;
+		return 0;
+	case K_C_DNS:
+		for (i = 0; i < sizeof(dns_methods) / sizeof(dns_methods[0]);
+		     i++)
+			if (!l->quoted[1] && strcmp(v, dns_methods[i]) == 0)
+				break;
+		if (i == sizeof(dns_methods) / sizeof(dns_methods[0])) {
+			*why = "not auto, resolved, resolvconf, file PATH or "
+			       "none";
+			return -1;
+		}
+		if ((i == CONF_DNS_FILE) != (l->n == 3)) {
+			*why = i == CONF_DNS_FILE ? "file needs a path" :
+						    "takes one value";
+			return -1;
+		}
+		if (i == CONF_DNS_FILE &&
+		    path(dir, l->w[2], cur->dns_file, why) == -1)
+			return -1;
+		cur->dns = (enum conf_dns)i;
+		return 0;
+	case K_C_AUTO:
+		if (strcmp(v, "start") != 0 && strcmp(v, "add") != 0) {
+			*why = "neither 'start' nor 'add'";
+			return -1;
+		}
+		cur->autostart = strcmp(v, "start") == 0;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
 static int
 set(struct conf *c, enum kw k, const struct line *l, const char *dir,
     char *whybuf, size_t len, const char **why)
@@ -476,13 +658,48 @@ set(struct conf *c, enum kw k, const struct line *l, const char *dir,
 	}
 }
 
+/* " 'a', 'b' and 'c'": the names of need[] that are not NULL. */
+static void
+needs(FILE *err, const char *const *need, size_t n)
+{
+	size_t j;
+	int    left = 0;
+
+	for (j = 0; j < n; j++)
+		left += need[j] != NULL;
+	for (j = 0; j < n; j++) {
+		if (need[j] == NULL)
+			continue;
+		left--;
+		fprintf(err, " %s%s", need[j],
+		    left > 1 ? "," : (left == 1 ? " and" : ""));
+	}
+	fputc('\n', err);
+}
+
+/* The end of a connection block: what it must have said. */
+static int
+end_conn(const struct conf_conn *cur, const char *file, const unsigned *cseen,
+    FILE *err)
+{
+	int k, nerr = 0;
+
+	for (k = 0; k < NKW; k++)
+		if (kws[k].conn && kws[k].required && !cseen[k]) {
+			fprintf(err, "%s:%u: connection %s: '%s' is missing\n",
+			    file, cur->line, cur->name, kws[k].name);
+			nerr++;
+		}
+	return nerr;
+}
+
 /* What the gateway's settings need of each other, once the whole file
  * is read; seen[] holds the line of each keyword's first use. */
 static int
 check_ike(struct conf *c, const char *file, const unsigned *seen, FILE *err)
 {
 	const char *why, *need[3];
-	int	    i, left, nerr = 0;
+	int	    i, nerr = 0;
 	size_t	    j;
 
 	if (seen[K_CERT] && !seen[K_KEY]) {
@@ -508,16 +725,15 @@ check_ike(struct conf *c, const char *file, const unsigned *seen, FILE *err)
 			continue;
 		fprintf(err, "%s:%u: 'client %s certificate': needs", file,
 		    c->client[i].line, c->client[i].id);
-		left =
-		    (need[0] != NULL) + (need[1] != NULL) + (need[2] != NULL);
-		for (j = 0; j < 3; j++) {
-			if (need[j] == NULL)
-				continue;
-			left--;
-			fprintf(err, " %s%s", need[j],
-			    left > 1 ? "," : (left == 1 ? " and" : ""));
-		}
-		fputc('\n', err);
+		needs(err, need, 3);
+		nerr++;
+	}
+	for (i = 0; i < c->nconns; i++) {
+		if (c->conn[i].psklen != 0 || (!need[0] && !need[1] && !need[2]))
+			continue;
+		fprintf(err, "%s:%u: connection %s: without 'psk' it needs",
+		    file, c->conn[i].line, c->conn[i].name);
+		needs(err, need, 3);
 		nerr++;
 	}
 	for (j = 0; c->nike_prop == 0 &&
@@ -545,15 +761,41 @@ check_ike(struct conf *c, const char *file, const unsigned *seen, FILE *err)
 	return nerr == 0 ? 0 : -1;
 }
 
+/* The keyword of a line in the scope it is in (a connection block or the
+ * top); one of the other scope is returned with *why saying so. */
+static int
+keyword(const struct line *l, bool inconn, const char **why)
+{
+	int k, other = NKW;
+
+	if (l->quoted[0])
+		return NKW;
+	for (k = 0; k < NKW; k++) {
+		if (strcmp(kws[k].name, l->w[0]) != 0)
+			continue;
+		if (kws[k].conn == inconn || k == K_CONNECTION)
+			return k;
+		other = k;
+	}
+	if (other != NKW)
+		*why = inconn ? "not a connection's keyword (a connection runs "
+				"to the next 'connection': put it before the "
+				"first)" :
+				"only in a connection (after a 'connection' "
+				"line)";
+	return other;
+}
+
 int
 conf_read(FILE *f, const char *file, struct conf *c, FILE *err)
 {
 	struct line l;
 	char	   *buf = NULL, *dup, *dir, whybuf[CONF_IDMAX + 64];
-	const char *why;
+	const char *why, *why2;
 	size_t	    cap = 0;
-	unsigned    seen[NKW] = { 0 };
+	unsigned    seen[NKW] = { 0 }, cseen[NKW] = { 0 }, *sn;
 	int	    k, nerr = 0;
+	struct conf_conn *cur = NULL, *scratch;
 
 	memset(c, 0, sizeof(*c));
 	c->mtu = 1400;
@@ -564,8 +806,10 @@ conf_read(FILE *f, const char *file, struct conf *c, FILE *err)
 	c->child_lifetime = 3600;
 	c->dpd = 30;
 	snprintf(c->control, sizeof(c->control), "%s", CTL_SOCKET);
-	if ((dup = strdup(file)) == NULL) {
+	if ((dup = strdup(file)) == NULL ||
+	    (scratch = calloc(1, sizeof(*scratch))) == NULL) {
 		fprintf(err, "%s: %s\n", file, strerror(errno));
+		free(dup);
 		return -1;
 	}
 	dir = dirname(dup);
@@ -575,14 +819,27 @@ conf_read(FILE *f, const char *file, struct conf *c, FILE *err)
 		why = NULL;
 		if (split(buf, &l, &why) == 0 && l.n == 0)
 			goto next;
-		for (k = 0; k < NKW &&
-		     (l.quoted[0] || strcmp(kws[k].name, l.w[0]) != 0);
-		     k++)
-			;
+		why2 = NULL;
+		k = keyword(&l, cur != NULL, &why2);
 		if (k < NKW && kws[k].ike)
 			c->ike = true;
+		if (k == K_CONNECTION) {
+			if (cur != NULL && cur != scratch)
+				nerr += end_conn(cur, file, cseen, err);
+			cur = c->nconns < CONF_MAXCONNS ?
+			    &c->conn[c->nconns++] :
+			    scratch;
+			memset(cur, 0, sizeof(*cur));
+			cur->line = l.no;
+			cur->hook_timeout = 10;
+			cur->autostart = true;
+			memset(cseen, 0, sizeof(cseen));
+		}
+		sn = k < NKW && kws[k].conn ? cseen : seen;
 		if (why != NULL)
 			;
+		else if (why2 != NULL)
+			why = why2;
 		else if (k == NKW)
 			why = "unknown keyword";
 		else if (l.n == 1)
@@ -590,13 +847,18 @@ conf_read(FILE *f, const char *file, struct conf *c, FILE *err)
 		else if (l.n - 1 > kws[k].maxv)
 			why = kws[k].maxv == 1 ? "takes one value" :
 						 "too many values";
-		else if (seen[k] && !kws[k].repeat)
+		else if (sn[k] && !kws[k].repeat)
 			why = "given twice";
 		if (why == NULL &&
-		    set(c, (enum kw)k, &l, dir, whybuf, sizeof(whybuf), &why) ==
-			0) {
-			if (!seen[k])
-				seen[k] = l.no;
+		    (k == K_CONNECTION ?
+			    conn_name(c, cur, l.w[1], whybuf, sizeof(whybuf),
+				&why) :
+			kws[k].conn ?
+			    set_conn(cur, (enum kw)k, &l, dir, &why) :
+			    set(c, (enum kw)k, &l, dir, whybuf, sizeof(whybuf),
+				&why)) == 0) {
+			if (!sn[k])
+				sn[k] = l.no;
 			goto next;
 		}
 		report(err, file, &l, (enum kw)k, why);
@@ -604,8 +866,12 @@ conf_read(FILE *f, const char *file, struct conf *c, FILE *err)
 	next:
 		explicit_bzero(buf, cap);
 	}
+	if (cur != NULL && cur != scratch)
+		nerr += end_conn(cur, file, cseen, err);
 	for (k = 0; k < NKW; k++)
-		if (kws[k].required && !seen[k] && (!kws[k].ike || c->ike)) {
+		if (kws[k].required && !kws[k].conn && !seen[k] &&
+		    (!kws[k].ike || c->ike) &&
+		    (k != K_CLIENT || c->nconns == 0)) {
 			fprintf(
 			    err, "%s: '%s' is missing\n", file, kws[k].name);
 			nerr++;
@@ -614,8 +880,11 @@ conf_read(FILE *f, const char *file, struct conf *c, FILE *err)
 		nerr++;
 	free(buf);
 	free(dup);
+	explicit_bzero(scratch, sizeof(*scratch));
+	free(scratch);
 	if (nerr > 0) {
 		explicit_bzero(c->client, sizeof(c->client));
+		explicit_bzero(c->conn, sizeof(c->conn));
 		return -1;
 	}
 	return 0;

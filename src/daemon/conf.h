@@ -4,6 +4,7 @@
 
 #include <limits.h>
 #include <net/if.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "addr.h"
@@ -17,6 +18,8 @@
 #define CONF_MAXCLIENTS 256
 #define CONF_IDMAX 256
 #define CONF_PSKMAX 256
+#define CONF_MAXCONNS 16
+#define CONF_NAMEMAX 64
 
 /* Who may connect, and how they prove it (moat.conf's "client" lines). */
 enum conf_auth { CONF_AUTH_PSK, CONF_AUTH_CERT };
@@ -27,6 +30,33 @@ struct conf_client {
 	uint8_t	       psk[CONF_PSKMAX];
 	size_t	       psklen;
 	unsigned int   line;
+};
+
+/* How a connection sets the DNS servers it was given (its "dns" line). */
+enum conf_dns {
+	CONF_DNS_AUTO,
+	CONF_DNS_RESOLVED,
+	CONF_DNS_RESOLVCONF,
+	CONF_DNS_FILE,
+	CONF_DNS_NONE
+};
+
+/* A connection to a gateway: the client role ("connection" blocks). */
+struct conf_conn {
+	char	      name[CONF_NAMEMAX];
+	unsigned int  line;
+	struct addr   gateway;
+	char	      rid[CONF_IDMAX]; /* the gateway's ID, as written */
+	uint8_t	      psk[CONF_PSKMAX];
+	size_t	      psklen; /* 0: certificates */
+	struct prefix remote_ts[CONF_MAXSPLIT];
+	int	      nremote_ts; /* 0: ask for 0.0.0.0/0 */
+	char	      up_script[PATH_MAX], down_script[PATH_MAX]; /* "" */
+	uint32_t      hook_timeout; /* seconds */
+	bool	      hook_down; /* a failing up-script takes it down */
+	enum conf_dns dns;
+	char	      dns_file[PATH_MAX]; /* CONF_DNS_FILE */
+	bool	      autostart; /* "auto start", else "auto add" */
 };
 
 struct conf {
@@ -63,6 +93,10 @@ struct conf {
 	uint32_t	   child_lifetime; /* seconds until a CHILD_SA is rekeyed */
 	uint32_t	   dpd; /* seconds of silence before a liveness check */
 	char		   keylog[PATH_MAX]; /* ikev2_decryption_table; "" none */
+
+	/* The client role; each connection also sets ike. */
+	struct conf_conn conn[CONF_MAXCONNS];
+	int		 nconns;
 };
 
 /* 0, or -1 with every error reported to stderr as FILE:LINE: why. */

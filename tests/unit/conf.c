@@ -2,7 +2,8 @@
  * moat.conf's parser: the IKEv2 gateway's keywords, their defaults and
  * rules, the secrets' bytes (quoted strings with escapes, hex), and every
  * error's exact message on a table of bad files, none of which may show
- * a secret. conf.c is moatd's, not libmoat.a's; it is included here so
+ * a secret; the client role's connection blocks, their defaults, scopes
+ * and errors (file:line). conf.c is moatd's, not libmoat.a's; it is included here so
  * that this test links with the unit tests' one rule.
  */
 #include "../../src/daemon/conf.c"
@@ -297,10 +298,178 @@ test_limits(void)
 	free(text);
 }
 
+static void
+test_conns(void)
+{
+	char			*err;
+	const struct conf_conn	*k;
+	char			 s[PREFIX_STRLEN];
+
+	is_int(parse(BASE "identity rw.example\n"
+			  "connection home\n"
+			  "gateway 198.51.100.1\n"
+			  "remote-identity gw.example\n"
+			  "psk \"a secret\"\n"
+			  "remote-ts 10.0.1.0/24\n"
+			  "remote-ts 10.0.3.0/24 # and a comment\n"
+			  "up-script /bin/true\n"
+			  "down-script /bin/false\n"
+			  "hook-timeout 3\n"
+			  "hook-failure down\n"
+			  "dns file run/resolv.conf\n"
+			  "auto add\n"
+			  "connection office\n"
+			  "gateway 203.0.113.1\n"
+			  "remote-identity \"C=CH, O=Example, CN=gw\"\n"
+			  "psk 0x0102\n",
+		   &cf, &err),
+	    0, "a client with two connections");
+	is_str(err, "", "... without a word");
+	ok(cf.ike && cf.nclients == 0, "... needs the engine, no client line");
+	is_int(cf.nconns, 2, "... two connections");
+	k = &cf.conn[0];
+	is_str(k->name, "home", "... the first's name");
+	is_int(k->line, 5, "... and line");
+	is_str(addr_ntop(&k->gateway, s, sizeof(s)), "198.51.100.1",
+	    "... gateway");
+	is_str(k->rid, "gw.example", "... remote-identity");
+	ok(k->psklen == 8 && memcmp(k->psk, "a secret", 8) == 0, "... psk");
+	is_int(k->nremote_ts, 2, "... two remote-ts");
+	is_str(prefix_ntop(&k->remote_ts[1], s, sizeof(s)), "10.0.3.0/24",
+	    "... the second");
+	is_str(k->up_script, "/bin/true", "... up-script");
+	is_str(k->down_script, "/bin/false", "... down-script");
+	ok(k->hook_timeout == 3 && k->hook_down, "... hook-timeout, failure");
+	ok(k->dns == CONF_DNS_FILE &&
+		strcmp(k->dns_file, "/etc/moat/run/resolv.conf") == 0,
+	    "... dns file, relative to the file's directory");
+	ok(!k->autostart, "... auto add");
+	k = &cf.conn[1];
+	ok(strcmp(k->name, "office") == 0 && k->line == 17 &&
+		k->psklen == 2 && k->nremote_ts == 0,
+	    "the second connection");
+	ok(k->hook_timeout == 10 && !k->hook_down && k->dns == CONF_DNS_AUTO &&
+		k->autostart && k->up_script[0] == '\0',
+	    "... its defaults: 10 s, ignore, dns auto, auto start, no hooks");
+	free(err);
+
+	is_int(parse(BASE "identity gw.example\n"
+			  "client rw.example psk 0x01\n"
+			  "dns 10.0.1.1\npool 10.0.2.0/24\n"
+			  "certificate c.pem\nprivate-key k.pem\nca ca.pem\n"
+			  "connection up\ngateway 203.0.113.1\n"
+			  "remote-identity up.example\ndns none\n",
+		   &cf, &err),
+	    0, "a gateway that is a client too, by certificate");
+	ok(cf.nclients == 1 && cf.ndns == 1 && cf.nconns == 1 &&
+		cf.conn[0].psklen == 0 && cf.conn[0].dns == CONF_DNS_NONE,
+	    "... 'dns' is the gateway's at the top, the connection's inside");
+	free(err);
+}
+
+static const struct {
+	const char *in, *err;
+} badconn[] = {
+	{ BASE "identity rw.example\nconnection home\npsk \"x\"\n",
+	    "/etc/moat/t.conf:5: connection home: 'gateway' is missing\n"
+	    "/etc/moat/t.conf:5: connection home: 'remote-identity' is "
+	    "missing\n" },
+	{ BASE "connection home\ngateway 198.51.100.1\n"
+	       "remote-identity gw.example\npsk 0x01\n",
+	    "/etc/moat/t.conf: 'identity' is missing\n" },
+	{ BASE "identity rw.example\n"
+	       "connection a/b\ngateway gw\nremote-identity @\n"
+	       "psk \"SeCrEt\" 0x536543724574\npsk SeCrEt\n"
+	       "remote-ts 10.0.1.1/24\nup-script /nonexistent/up\n"
+	       "down-script /dev/null\nhook-timeout 0\n"
+	       "hook-failure maybe\ndns file\ndns resolved x\ndns dhcp\n"
+	       "auto never\ngateway 198.51.100.1\ngateway 198.51.100.2\n"
+	       "remote-identity gw.example\n",
+	    "/etc/moat/t.conf:5: 'connection a/b': a connection's name is 1 "
+	    "to 63 letters, digits, '.', '_' and '-'\n"
+	    "/etc/moat/t.conf:6: 'gateway gw': not an IPv4 address\n"
+	    "/etc/moat/t.conf:7: 'remote-identity @': an empty ID\n"
+	    "/etc/moat/t.conf:8: 'psk ... ...': takes one value\n"
+	    "/etc/moat/t.conf:9: 'psk ...': the secret is neither a \"quoted "
+	    "string\" nor 0x and pairs of hex digits\n"
+	    "/etc/moat/t.conf:10: 'remote-ts 10.0.1.1/24': host bits set "
+	    "beyond the prefix length\n"
+	    "/etc/moat/t.conf:11: 'up-script /nonexistent/up': no such file\n"
+	    "/etc/moat/t.conf:12: 'down-script /dev/null': not an "
+	    "executable file\n"
+	    "/etc/moat/t.conf:13: 'hook-timeout 0': not a number in range\n"
+	    "/etc/moat/t.conf:14: 'hook-failure maybe': neither 'ignore' nor "
+	    "'down'\n"
+	    "/etc/moat/t.conf:15: 'dns file': file needs a path\n"
+	    "/etc/moat/t.conf:16: 'dns resolved x': takes one value\n"
+	    "/etc/moat/t.conf:17: 'dns dhcp': not auto, resolved, "
+	    "resolvconf, file PATH or none\n"
+	    "/etc/moat/t.conf:18: 'auto never': neither 'start' nor 'add'\n"
+	    "/etc/moat/t.conf:20: 'gateway 198.51.100.2': given twice\n"
+	    "/etc/moat/t.conf:5: connection a/b: without 'psk' it needs "
+	    "'certificate', 'private-key' and 'ca'\n" },
+	{ BASE "identity rw.example\npsk 0x536543724574\n"
+	       "gateway 198.51.100.1\n"
+	       "connection a\ngateway 198.51.100.1\nremote-identity g\n"
+	       "psk 0x01\npool 10.0.2.0/24\npks \"SeCrEt\"\n"
+	       "connection a\ngateway 198.51.100.1\nremote-identity g\n"
+	       "psk 0x01\n",
+	    "/etc/moat/t.conf:5: 'psk ...': only in a connection (after a "
+	    "'connection' line)\n"
+	    "/etc/moat/t.conf:6: 'gateway 198.51.100.1': only in a "
+	    "connection (after a 'connection' line)\n"
+	    "/etc/moat/t.conf:11: 'pool 10.0.2.0/24': not a connection's "
+	    "keyword (a connection runs to the next 'connection': put it "
+	    "before the first)\n"
+	    "/etc/moat/t.conf:12: 'pks ...': unknown keyword\n"
+	    "/etc/moat/t.conf:13: 'connection a': connection a given twice "
+	    "(line 7)\n" },
+};
+
+static void
+test_badconn(void)
+{
+	char  *err, *text;
+	size_t i, len;
+	int    j;
+	FILE  *f;
+
+	for (i = 0; i < sizeof(badconn) / sizeof(badconn[0]); i++) {
+		is_int(parse(badconn[i].in, &cf, &err), -1,
+		    "bad connection file %zu fails", i);
+		is_str(err, badconn[i].err, "... naming every error");
+		ok(strstr(err, "SeCrEt") == NULL &&
+			strstr(err, "536543") == NULL,
+		    "... and no secret");
+		for (j = 0; j < CONF_MAXCONNS; j++)
+			if (cf.conn[j].psklen != 0)
+				break;
+		is_int(j, CONF_MAXCONNS, "... whose copies are wiped");
+		free(err);
+	}
+
+	if ((f = open_memstream(&text, &len)) == NULL)
+		abort();
+	fprintf(f, BASE "identity rw.example\n");
+	for (i = 0; i <= CONF_MAXCONNS; i++)
+		fprintf(f, "connection c%zu\ngateway 198.51.100.1\n"
+			   "remote-identity gw\npsk 0x01\n", i);
+	fclose(f);
+	is_int(parse(text, &cf, &err), -1, "17 connections are too many");
+	is_str(err,
+	    "/etc/moat/t.conf:69: 'connection c16': too many connections "
+	    "(at most 16)\n",
+	    "... says the 17th, and nothing of its lines");
+	free(err);
+	free(text);
+}
+
 int
 main(void)
 {
 	test_good();
+	test_conns();
+	test_badconn();
 	test_bad();
 	test_limits();
 	return done_testing();
