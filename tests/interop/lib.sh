@@ -71,7 +71,7 @@ interop_init() {
 	PKI=$T/pki
 	RESOLV0=$(cksum </etc/resolv.conf)
 	trap 'interop_cleanup' EXIT
-	trap 'exit 1' INT TERM HUP
+	trap 'exit 1' INT TERM HUP PIPE
 	echo "# gateway under test: $GW (files in $T)"
 }
 
