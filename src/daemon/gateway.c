@@ -170,7 +170,9 @@ gateway_start(struct moatd *d)
 		 .lease = gw_lease,
 		 .unlease = gw_unlease,
 		 .child_add = sad_child_add,
-		 .child_del = sad_child_del };
+		 .child_del = sad_child_del,
+		 .up = d->client != NULL ? client_on_up : NULL,
+		 .down = d->client != NULL ? client_on_down : NULL };
 	int		i;
 
 	if (!c->ike)

@@ -144,7 +144,9 @@ static void
 tear_down(struct moatd *d)
 {
 	control_close(d);
+	client_stop(d); /* Deletes, down-scripts, what up added removed */
 	gateway_stop(d); /* its Deletes leave through the data plane */
+	client_free(d);
 	esp_dp_free(d->dp);
 	while (d->routes > 0)
 		rtnl_route(false, &d->conf.route[--d->routes], d->conf.tunnel);
@@ -211,7 +213,8 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (load_rules(&d) == -1 || load_keys(&d, &ops, &nops) == -1 ||
-	    gateway_load(&d) == -1 || pool_route(&d) == -1)
+	    gateway_load(&d) == -1 || client_load(&d) == -1 ||
+	    pool_route(&d) == -1)
 		goto out;
 	if (check) {
 		printf("%s: configuration OK (%zu key operations)\n",
@@ -233,6 +236,7 @@ main(int argc, char **argv)
 	if (bring_up(&d, ops, nops) == -1)
 		goto out;
 	log_info("started, pid %ld", (long)getpid());
+	client_start(&d);
 	if (ev_run(d.loop) == 0)
 		rc = 0;
 out:

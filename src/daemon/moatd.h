@@ -30,6 +30,7 @@ struct moatd {
 	bool		     has_cred;
 	X509_STORE	    *cas;
 	struct pool	    *pool;
+	struct client	    *client; /* the client role (client.c) */
 	uint8_t		     ikebuf[IKE_MSG_MAX];
 };
 
@@ -37,6 +38,19 @@ struct moatd {
 int  gateway_load(struct moatd *);
 int  gateway_start(struct moatd *);
 void gateway_stop(struct moatd *);
+
+/* client.c: moat.conf's connections. load checks them (moatd -n), start
+ * connects those with "auto start"; connect and disconnect are moatctl
+ * up and down; stop ends them all before the TUN device goes. */
+int  client_load(struct moatd *);
+void client_start(struct moatd *);
+int  client_connect(struct moatd *, const char *name);
+int  client_disconnect(struct moatd *, const char *name);
+void client_stop(struct moatd *);
+void client_free(struct moatd *);
+/* The IKE engine's ops.up and ops.down; arg is the struct moatd. */
+void client_on_up(void *, const struct ike_sa_info *);
+void client_on_down(void *, const struct ike_sa_info *, const char *why);
 
 /* control.c: the control socket. */
 int  control_listen(struct moatd *);
