@@ -358,7 +358,9 @@ class Fuzz:
         with open(fn, "w") as f:
             f.write("# %s, to %s:%d\n%s\n" % (name, GW, port, data.hex()))
         self.emit(False, "moatd is alive after '%s' (it is gone; the "
-                  "datagram is in %s)" % (name, fn))
+                  "datagram is in %s)" % (name, fn),
+                  ["to %s:%d%s: %s" % (GW, port, " after the marker" if
+                                       port == 4500 else "", data.hex())])
         print("# last log lines:")
         for l in self.newlog()[-20:]:
             print("#   " + l)
@@ -586,6 +588,50 @@ def group_init(f):
                 return p
             s, d = mk(pls)
             c(name, d, SYNTAX, s)
+        # Overlong: many proposals, transforms, payloads; big datagrams.
+        other = [transform(1, 3), transform(2, 1), transform(4, 2, last=True)]
+
+        def props(n, good_last=True, nums=None):
+            out = b""
+            for k in range(1, n + 1):
+                xf = suite() if k == n and good_last else other
+                out += proposal(xf, num=k if nums is None else nums[k - 1],
+                                last=k == n)
+            return out
+        for name, body, want in (
+                ("16 proposals, ours last", props(16), ["answer"]),
+                ("17 proposals, ours last (more than moatd keeps)",
+                 props(17), SYNTAX),
+                ("proposals numbered 1, 1", props(2, nums=[1, 1]), SYNTAX),
+                ("64 transforms in the proposal",
+                 proposal([transform(1, 12, struct.pack("!HH", 0x800e, 256))
+                           for _ in range(61)] + suite()), ["answer"]),
+                ("65 transforms in the proposal",
+                 proposal([transform(1, 12, struct.pack("!HH", 0x800e, 256))
+                           for _ in range(62)] + suite()), SYNTAX),
+                ("255 transforms in the proposal",
+                 proposal([transform(3, 12) for _ in range(252)] + suite()),
+                 SYNTAX)):
+            def pls(i, body=body):
+                p = i.pls()
+                p[0].body = body
+                return p
+            s, d = mk(pls)
+            c(name, d, want, s, log=want == SYNTAX)
+        s, d = mk(lambda i: i.pls() + [P(PT_V, b"v%02d" % k)
+                                       for k in range(61)])
+        c("64 payloads (61 Vendor IDs)", d, ["answer"], s, log=False)
+        s, d = mk(lambda i: i.pls() + [P(PT_V, b"v%02d" % k)
+                                       for k in range(62)])
+        c("65 payloads (62 Vendor IDs)", d, SYNTAX, s)
+        for n in (1200, 9000, 20000, 65000):
+            def pls(i, n=n):
+                return i.pls() + [P(PT_V, b"\xa5" * (n - 144 - 4))]
+            s, d = mk(pls)
+            # the data plane reads 9216 bytes at most (dp.c's SLOT)
+            c("IKE_SA_INIT of %d bytes (a Vendor ID of %d)" % (
+                len(d), n - 148), d, ["answer"] if n <= 9000 else SILENT,
+              s, log=n > 9000)
         # 2.5: an unknown payload, critical (the message is refused) and
         # not (it is skipped). What moatd does with a critical one is
         # recorded: UNSUPPORTED_CRITICAL_PAYLOAD naming 99, or silence.
@@ -934,6 +980,9 @@ def main():
     ap.add_argument("--state", help="the half-open SAs made so far")
     a = ap.parse_args()
     f = Fuzz(a)
+    if not pid_alive(a.pid):
+        f.emit(False, "moatd runs before the %s group" % a.group)
+        return 2
     {"init": group_init, "halfopen": group_halfopen, "state": group_state,
      "junk": group_junk}[a.group](f)
     f.save()
