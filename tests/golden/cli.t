@@ -123,4 +123,43 @@ $tmp/bad-ike.conf:11: 'client alice@example.org certificate': needs 'ca'" \
 case "$err" in *SeCrEt*|*536543*) ok 1 "... and no secret" ;;
 *) ok 0 "... and no secret" ;; esac
 
+# The client role: examples/client.conf (a roadwarrior of the story with
+# examples/client.rules) passes; a bad connection block is named by line.
+out=$("$MOATD" -n -f "$MOAT_SRC/examples/client.conf" 2>&1)
+is "$?" 0 "moatd -n accepts examples/client.conf"
+is "$out" "$MOAT_SRC/examples/client.conf: configuration OK (0 key operations)" \
+    "... and says so"
+case "$out" in *horse*) ok 1 "... without its secret" ;;
+*) ok 0 "... without its secret" ;; esac
+cat >"$tmp/bad-client.conf" <<'EOF'
+tunnel moat1
+local 198.51.100.2
+rules client.rules
+identity rw.example
+gateway 198.51.100.1
+connection home
+remote-identity gw.example
+psk "SeCrEt # one"
+hook-failure sometimes
+dns file
+pool 10.0.2.0/24
+connection home
+gateway 198.51.100.1
+remote-identity gw.example
+psk 0x536543724574
+auto later
+EOF
+err=$("$MOATD" -n -f "$tmp/bad-client.conf" 2>&1); rc=$?
+is "$rc" 1 "a bad client configuration exits 1"
+is "$err" "$tmp/bad-client.conf:5: 'gateway 198.51.100.1': only in a connection (after a 'connection' line)
+$tmp/bad-client.conf:9: 'hook-failure sometimes': neither 'ignore' nor 'down'
+$tmp/bad-client.conf:10: 'dns file': file needs a path
+$tmp/bad-client.conf:11: 'pool 10.0.2.0/24': not a connection's keyword (a connection runs to the next 'connection': put it before the first)
+$tmp/bad-client.conf:6: connection home: 'gateway' is missing
+$tmp/bad-client.conf:12: 'connection home': connection home given twice (line 6)
+$tmp/bad-client.conf:16: 'auto later': neither 'start' nor 'add'" \
+    "... naming every bad line and what is missing"
+case "$err" in *SeCrEt*|*536543*) ok 1 "... and no secret" ;;
+*) ok 0 "... and no secret" ;; esac
+
 done_testing
