@@ -343,6 +343,7 @@ count(struct esp_sa *sa, size_t len, uint64_t now)
 	if (sa->st.packets++ == 0)
 		sa->used_ms = now;
 	sa->st.bytes += len;
+	sa->st.last_ms = now;
 }
 
 enum esp_err

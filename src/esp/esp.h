@@ -126,6 +126,7 @@ struct esp_sa_stats {
 	uint64_t bad_sel; /* dropped: inner packet outside the SA's policy */
 	uint64_t bad_pad; /* dropped: malformed trailer after decryption */
 	uint64_t dropped; /* by the filter */
+	uint64_t last_ms; /* ev_now_ms() of the last packet counted; 0: none */
 };
 
 struct esp_sa;
