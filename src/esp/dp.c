@@ -69,6 +69,7 @@ struct pend {
 struct esp_dp {
 	struct esp_dp_conf   conf;
 	int		     tun, raw, udp, ep, wake;
+	int		     icmp; /* IPPROTO_RAW: errors moatd sends */
 	struct esp_sadb	    *sadb;
 	struct fw_evaluator *fw;
 	struct nl	    *nl;
@@ -161,7 +162,7 @@ esp_dp_new(const struct esp_dp_conf *conf, int tunfd, struct esp_sadb *sadb,
 	dp->tun = tunfd;
 	dp->sadb = sadb;
 	dp->fw = fw;
-	dp->raw = dp->udp = dp->ep = dp->wake = -1;
+	dp->raw = dp->udp = dp->ep = dp->wake = dp->icmp = -1;
 	dp->on_event = log_event;
 	pthread_mutex_init(&dp->lock, NULL);
 	pthread_cond_init(&dp->cond, NULL);
@@ -174,6 +175,12 @@ esp_dp_new(const struct esp_dp_conf *conf, int tunfd, struct esp_sadb *sadb,
 	if ((dp->raw = sock_open(SOCK_RAW, IPPROTO_ESP, &conf->local, 0)) ==
 	    -1) {
 		log_error("ESP socket on %s: %s", a, strerror(errno));
+		goto fail;
+	}
+	/* Send only: the kernel hands IPPROTO_RAW sockets nothing. */
+	if ((dp->icmp = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		 IPPROTO_RAW)) == -1) {
+		log_error("raw IP socket: %s", strerror(errno));
 		goto fail;
 	}
 	if (conf->natt_port != 0 &&
@@ -314,13 +321,16 @@ put16(uint8_t *p, uint16_t v)
 /*
  * RFC 792 "fragmentation needed and DF set" with RFC 1191's next-hop
  * MTU, from the tunnel endpoint to the sender of a packet too big for
- * the tunnel, written back into TUN.
+ * the tunnel. It is sent as the gateway's own packet, as Linux's
+ * icmp_send would: written into TUN, its source, a local address, would
+ * be a martian there (fib_validate_source without accept_local).
  */
 static void
 too_big(struct esp_dp *dp, const uint8_t *pkt, size_t len, uint32_t mtu)
 {
-	uint8_t ic[20 + 8 + 60 + 8];
-	size_t	quote = (size_t)(pkt[0] & 15) * 4 + 8, n;
+	struct sockaddr_in to = { .sin_family = AF_INET };
+	uint8_t		   ic[20 + 8 + 60 + 8];
+	size_t		   quote = (size_t)(pkt[0] & 15) * 4 + 8, n;
 
 	if (quote > len)
 		quote = len;
@@ -339,7 +349,10 @@ too_big(struct esp_dp *dp, const uint8_t *pkt, size_t len, uint32_t mtu)
 	memcpy(ic + 28, pkt, quote);
 	put16(ic + 22, csum(ic + 20, 8 + quote));
 	dp->st.too_big++;
-	(void)tun_write1(dp, ic, n);
+	memcpy(&to.sin_addr, pkt + 12, 4);
+	if (sendto(dp->icmp, ic, n, 0, (struct sockaddr *)&to, sizeof(to)) !=
+	    (ssize_t)n)
+		dp->st.errors++;
 }
 
 static void
@@ -885,6 +898,8 @@ esp_dp_free(struct esp_dp *dp)
 	}
 	if (dp->raw != -1)
 		close(dp->raw);
+	if (dp->icmp != -1)
+		close(dp->icmp);
 	if (dp->udp != -1)
 		close(dp->udp);
 	if (dp->ep != -1)
