@@ -83,12 +83,12 @@ big1=$(dp_stat $GS too-big)
 [ "$big1" -gt "$big0" ]
 ok $? "gateway: TCP met the MTU ($big0 -> $big1 too-big answers)"
 ip -n $NS_LANA route flush cache
-ip netns exec $NS_LANA ping -c 1 -W 2 -M do -s 1300 10.0.2.7 >$T/big.out 2>&1
+ip netns exec $NS_LANA ping -c 1 -W 2 -M "do" -s 1300 10.0.2.7 >$T/big.out 2>&1
 grep -q 'mtu = 1143' $T/big.out
 ok $? "ping -M do -s 1300: fragmentation needed, mtu = 1143"
 grep -q 'mtu = 1143' $T/big.out || sed 's/^/# /' $T/big.out
 is "$(dp_stat $GS too-big)" $((big1 + 1)) "gateway: one more too-big answer"
-ip netns exec $NS_LANA ping -q -c 1 -W 2 -M do -s 1100 10.0.2.7 >/dev/null
+ip netns exec $NS_LANA ping -q -c 1 -W 2 -M "do" -s 1100 10.0.2.7 >/dev/null
 ok $? "ping -M do -s 1100 fits and is answered"
 ip netns exec $NS_LANA ping -q -c 1 -W 2 -M dont -s 1300 10.0.2.7 >/dev/null
 ok $? "ping -M dont -s 1300 goes through (the ESP datagram fragmented)"
