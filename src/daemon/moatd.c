@@ -49,24 +49,35 @@ on_signal(int fd, uint32_t events, void *arg)
 }
 
 /* The ruleset, refused whole if anything in it is wrong or if the
- * filter table has a rule moat cannot evaluate. */
+ * filter table has a rule moat cannot evaluate (at start and reload). */
+struct fw_ruleset *
+moatd_rules_read(const char *path, FILE *err)
+{
+	struct fw_diag	   d2 = { .out = err, .file = path };
+	struct fw_ruleset *rs;
+	FILE		  *f;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		fprintf(err, "%s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	if ((rs = fw_ruleset_new()) != NULL &&
+	    (fw_restore(rs, f, &d2) == -1 ||
+		fw_evaluable(rs, FW_FILTER, &d2) == -1)) {
+		fw_ruleset_free(rs);
+		rs = NULL;
+	}
+	fclose(f);
+	return rs;
+}
+
 static int
 load_rules(struct moatd *d)
 {
-	struct fw_diag d2 = { .out = stderr, .file = d->conf.rules };
-	FILE	      *f;
-	int	       rc = -1;
-
-	if ((f = fopen(d->conf.rules, "r")) == NULL) {
-		log_error("%s: %s", d->conf.rules, strerror(errno));
+	if ((d->rs = moatd_rules_read(d->conf.rules, stderr)) == NULL ||
+	    (d->fw = fw_evaluator_new(d->rs, FW_FILTER, CT_MAX)) == NULL)
 		return -1;
-	}
-	if ((d->rs = fw_ruleset_new()) != NULL && fw_restore(d->rs, f, &d2) == 0 &&
-	    fw_evaluable(d->rs, FW_FILTER, &d2) == 0 &&
-	    (d->fw = fw_evaluator_new(d->rs, FW_FILTER, CT_MAX)) != NULL)
-		rc = 0;
-	fclose(f);
-	return rc;
+	return 0;
 }
 
 /* The key file: parsed now, applied once the data plane exists. */
@@ -90,23 +101,23 @@ load_keys(struct moatd *d, struct esp_op **ops, size_t *n)
 }
 
 /* The pool's addresses are reached through the tunnel: a route of its
- * own unless the configuration has it already. */
-static int
-pool_route(struct moatd *d)
+ * own unless the configuration has it already (at start and reload). */
+int
+moatd_pool_route(struct conf *c, const char *file, FILE *err)
 {
 	int i;
 
-	if (d->conf.pool.addr.af == 0)
+	if (c->pool.addr.af == 0)
 		return 0;
-	for (i = 0; i < d->conf.nroutes; i++)
-		if (addr_eq(&d->conf.route[i].addr, &d->conf.pool.addr) &&
-		    addr_eq(&d->conf.route[i].mask, &d->conf.pool.mask))
+	for (i = 0; i < c->nroutes; i++)
+		if (addr_eq(&c->route[i].addr, &c->pool.addr) &&
+		    addr_eq(&c->route[i].mask, &c->pool.mask))
 			return 0;
-	if (d->conf.nroutes == CONF_MAXROUTES) {
-		log_error("%s: no room for the pool's route", d->conf_file);
+	if (c->nroutes == CONF_MAXROUTES) {
+		fprintf(err, "%s: no room for the pool's route\n", file);
 		return -1;
 	}
-	d->conf.route[d->conf.nroutes++] = d->conf.pool;
+	c->route[c->nroutes++] = c->pool;
 	return 0;
 }
 
@@ -214,7 +225,7 @@ main(int argc, char **argv)
 	}
 	if (load_rules(&d) == -1 || load_keys(&d, &ops, &nops) == -1 ||
 	    gateway_load(&d) == -1 || client_load(&d) == -1 ||
-	    pool_route(&d) == -1)
+	    moatd_pool_route(&d.conf, d.conf_file, stderr) == -1)
 		goto out;
 	if (check) {
 		printf("%s: configuration OK (%zu key operations)\n",

@@ -34,6 +34,10 @@ struct moatd {
 	uint8_t		     ikebuf[IKE_MSG_MAX];
 };
 
+/* moatd.c: what start and moatctl reload share. */
+struct fw_ruleset *moatd_rules_read(const char *path, FILE *err);
+int moatd_pool_route(struct conf *, const char *file, FILE *err);
+
 /* gateway.c */
 int  gateway_load(struct moatd *);
 int  gateway_start(struct moatd *);

@@ -14,10 +14,22 @@
  * Sockets are read and written in batches (recvmmsg, sendmmsg); TUN has
  * no batch calls, so it is read until a batch is full or it is empty.
  * Buffers are the data plane's own; nothing is allocated per packet.
+ *
+ * TUN carries a virtio header with every packet (tun.c). A TCP
+ * super-packet read from it is one packet for the SPD and the filter and
+ * is cut into segments of the size the kernel asked for, each sealed into
+ * an ESP datagram of its own; a batch's opened in-order segments of one
+ * flow and SA are written to TUN as one super-packet. That is where Linux
+ * runs netfilter on such traffic too: a GSO packet is forwarded (FORWARD,
+ * OUTPUT) once and only xfrm_output_gso segments it, each segment then
+ * an ESP packet of its own through LOCAL_OUT and POSTROUTING; and
+ * xfrm_input hands a tunnel's decrypted packets to gro_cells_receive, so
+ * they reach PREROUTING, INPUT and FORWARD coalesced.
  */
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -31,8 +43,12 @@
 #include "fw.h"
 #include "log.h"
 
-#define BATCH 32
+#define BATCH 64 /* datagrams per recvmmsg */
+#define OUTQ 64 /* ESP datagrams per sendmmsg */
+#define TUN_READS 32 /* TUN reads per wakeup */
 #define SLOT 9216 /* the largest packet, plus room below and after it */
+#define TUNBUF (sizeof(struct virtio_net_hdr) + 65535)
+#define SOCKBUF (4 << 20) /* bytes: a burst of 64 KB packets, cut up */
 #define HEADROOM 64 /* an IPv4 header and an ESP header below a payload */
 #define NEXT_IPV4 4
 #define NEXT_NONE 59 /* RFC 4303 2.6: a dummy packet */
@@ -42,15 +58,25 @@ struct slot {
 	uint8_t b[HEADROOM + SLOT + ESP_OVERHEAD_MAX];
 };
 
+/* An opened inner packet waiting for the end of its batch. */
+struct pend {
+	struct esp_sa *sa;
+	char	       in[IFNAMSIZ];
+	uint8_t	      *pkt;
+	size_t	       len;
+};
+
 struct esp_dp {
 	struct esp_dp_conf   conf;
 	int		     tun, raw, udp, ep, wake;
 	int		     ike, ikech[2]; /* IKE's port; the channel */
+	int		     icmp; /* IPPROTO_RAW: errors moatd sends */
 	struct esp_sadb	    *sadb;
 	struct fw_evaluator *fw;
 	struct nl	    *nl;
 	struct dp_nfq	    *nfq;
 	struct dp_rtcache    rt;
+	struct dp_ifcache    ifc;
 	struct esp_dp_stats  st;
 	esp_event_cb	    *on_event;
 	void		    *event_arg;
@@ -63,15 +89,20 @@ struct esp_dp {
 	void (*call)(void *); /* the pending call, under lock */
 	void *call_arg;
 	/* Receive and send batches. */
-	struct slot	  *in, *out;
-	struct mmsghdr	   msg[BATCH];
-	struct iovec	   iov[BATCH];
-	struct sockaddr_in from[BATCH];
-	uint8_t		   cmsg[BATCH][64];
-	struct mmsghdr	   omsg[2][BATCH]; /* raw, udp */
-	struct iovec	   oiov[2][BATCH];
-	struct sockaddr_in oto[2][BATCH];
-	unsigned int	   nout[2];
+	struct slot	   *in, *out;
+	uint8_t		   *tunbuf; /* a packet read from TUN */
+	unsigned int	    nslot; /* of out, queued */
+	struct pend	    pend[BATCH];
+	unsigned int	    npend;
+	struct dp_gro	    gro;
+	struct mmsghdr	    msg[BATCH];
+	struct iovec	    iov[BATCH];
+	struct sockaddr_in  from[BATCH];
+	uint8_t		    cmsg[BATCH][64];
+	struct mmsghdr	    omsg[2][OUTQ]; /* raw, udp */
+	struct iovec	    oiov[2][OUTQ];
+	struct sockaddr_in  oto[2][OUTQ];
+	unsigned int	    nout[2];
 };
 
 static void
@@ -87,11 +118,17 @@ static int
 sock_open(int type, int proto, const struct addr *local, uint16_t port)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET };
-	int		   fd, one = 1, dont = IP_PMTUDISC_DONT;
+	int		   fd, one = 1, dont = IP_PMTUDISC_DONT, sz = SOCKBUF;
 
 	if ((fd = socket(
 		 AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, proto)) == -1)
 		return -1;
+	/* Beyond net.core.[rw]mem_max when root; a smaller buffer is only
+	 * slower, so a refusal is not an error. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) == -1)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz)) == -1)
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
 	sin.sin_addr = local->u.v4;
 	sin.sin_port = htons(port);
 	if (setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) == -1 ||
@@ -126,19 +163,26 @@ esp_dp_new(const struct esp_dp_conf *conf, int tunfd, struct esp_sadb *sadb,
 	dp->tun = tunfd;
 	dp->sadb = sadb;
 	dp->fw = fw;
-	dp->raw = dp->udp = dp->ep = dp->wake = -1;
+	dp->raw = dp->udp = dp->ep = dp->wake = dp->icmp = -1;
 	dp->ike = dp->ikech[0] = dp->ikech[1] = -1;
 	dp->on_event = log_event;
 	pthread_mutex_init(&dp->lock, NULL);
 	pthread_cond_init(&dp->cond, NULL);
 	addr_ntop(&conf->local, a, sizeof(a));
 	if ((dp->in = calloc(BATCH, sizeof(struct slot))) == NULL ||
-	    (dp->out = calloc(BATCH, sizeof(struct slot))) == NULL ||
+	    (dp->out = calloc(OUTQ, sizeof(struct slot))) == NULL ||
+	    (dp->tunbuf = malloc(TUNBUF)) == NULL ||
 	    (dp->nl = nl_open()) == NULL)
 		goto fail;
 	if ((dp->raw = sock_open(SOCK_RAW, IPPROTO_ESP, &conf->local, 0)) ==
 	    -1) {
 		log_error("ESP socket on %s: %s", a, strerror(errno));
+		goto fail;
+	}
+	/* Send only: the kernel hands IPPROTO_RAW sockets nothing. */
+	if ((dp->icmp = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		 IPPROTO_RAW)) == -1) {
+		log_error("raw IP socket: %s", strerror(errno));
 		goto fail;
 	}
 	if (conf->natt_port != 0 &&
@@ -242,7 +286,38 @@ sel_of(const struct fw_pkt *pk, struct esp_sel *s)
 static void
 ifname(char *dst, const char *src)
 {
-	snprintf(dst, IFNAMSIZ, "%s", src);
+	size_t n = strnlen(src, IFNAMSIZ - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/* A packet into TUN, iov[0] its virtio header; -1 (counted) if the
+ * write failed. */
+static int
+tun_write(struct esp_dp *dp, const struct iovec *iov, int n)
+{
+	ssize_t want = 0;
+	int	i;
+
+	for (i = 0; i < n; i++)
+		want += (ssize_t)iov[i].iov_len;
+	if (writev(dp->tun, iov, n) != want) {
+		dp->st.errors++;
+		return -1;
+	}
+	return 0;
+}
+
+/* One packet that needs nothing of the kernel: no segmentation, and its
+ * checksums are to be verified as they would be on any interface. */
+static int
+tun_write1(struct esp_dp *dp, uint8_t *pkt, size_t len)
+{
+	struct virtio_net_hdr vh = { 0 };
+	struct iovec	      iov[2] = { { &vh, sizeof(vh) }, { pkt, len } };
+
+	return tun_write(dp, iov, 2);
 }
 
 static uint16_t
@@ -270,13 +345,16 @@ put16(uint8_t *p, uint16_t v)
 /*
  * RFC 792 "fragmentation needed and DF set" with RFC 1191's next-hop
  * MTU, from the tunnel endpoint to the sender of a packet too big for
- * the tunnel, written back into TUN.
+ * the tunnel. It is sent as the gateway's own packet, as Linux's
+ * icmp_send would: written into TUN, its source, a local address, would
+ * be a martian there (fib_validate_source without accept_local).
  */
 static void
 too_big(struct esp_dp *dp, const uint8_t *pkt, size_t len, uint32_t mtu)
 {
-	uint8_t ic[20 + 8 + 60 + 8];
-	size_t	quote = (size_t)(pkt[0] & 15) * 4 + 8, n;
+	struct sockaddr_in to = { .sin_family = AF_INET };
+	uint8_t		   ic[20 + 8 + 60 + 8];
+	size_t		   quote = (size_t)(pkt[0] & 15) * 4 + 8, n;
 
 	if (quote > len)
 		quote = len;
@@ -295,7 +373,9 @@ too_big(struct esp_dp *dp, const uint8_t *pkt, size_t len, uint32_t mtu)
 	memcpy(ic + 28, pkt, quote);
 	put16(ic + 22, csum(ic + 20, 8 + quote));
 	dp->st.too_big++;
-	if (write(dp->tun, ic, n) != (ssize_t)n)
+	memcpy(&to.sin_addr, pkt + 12, 4);
+	if (sendto(dp->icmp, ic, n, 0, (struct sockaddr *)&to, sizeof(to)) !=
+	    (ssize_t)n)
 		dp->st.errors++;
 }
 
@@ -340,49 +420,91 @@ flush_out(struct esp_dp *dp)
 		}
 		dp->nout[k] = 0;
 	}
+	dp->nslot = 0;
 }
 
-/* The ESP datagram that an SA sends: an OUTPUT packet of the filter. */
-static bool
-outer_allowed(struct esp_dp *dp, const struct esp_sa_params *p,
-    const struct dp_route *rt, size_t esplen)
+/* A slot of out for the next ESP datagram; a full batch is sent first. */
+static struct slot *
+out_slot(struct esp_dp *dp)
 {
-	struct fw_pkt pk;
-
-	fw_pkt_init(&pk);
-	pk.hook = FW_OUTPUT;
-	ifname(pk.out, rt->ifname);
-	pk.src = p->src;
-	pk.dst = p->dst;
-	pk.spi = p->spi;
-	if (p->udp_encap) {
-		pk.proto = IPPROTO_UDP;
-		pk.sport = p->sport;
-		pk.dport = p->dport;
-		pk.len = (uint32_t)(esplen + 28);
-	} else {
-		pk.proto = IPPROTO_ESP;
-		pk.len = (uint32_t)(esplen + 20);
-	}
-	return filter(dp, &pk);
+	if (dp->nslot == OUTQ)
+		flush_out(dp);
+	return &dp->out[dp->nslot++];
 }
 
-/* One packet read from TUN, at s->b + HEADROOM. */
+/* The ESP datagram that an SA sends: an OUTPUT packet of the filter,
+ * pk.len left to set for each. */
 static void
-outbound(struct esp_dp *dp, struct slot *s, size_t len)
+outer_pkt(const struct esp_sa_params *p, const struct dp_route *rt,
+    struct fw_pkt *pk)
 {
-	uint8_t			    *pkt = s->b + HEADROOM, *esp;
+	fw_pkt_init(pk);
+	pk->hook = FW_OUTPUT;
+	ifname(pk->out, rt->ifname);
+	pk->src = p->src;
+	pk->dst = p->dst;
+	pk->spi = p->spi;
+	if (p->udp_encap) {
+		pk->proto = IPPROTO_UDP;
+		pk->sport = p->sport;
+		pk->dport = p->dport;
+	} else
+		pk->proto = IPPROTO_ESP;
+}
+
+/*
+ * The packet read from TUN (after its virtio header vh): nothing to
+ * segment, or a TCPv4 super-packet to cut into segments of
+ * vh->gso_size. -1 if it is neither or its offsets are wrong.
+ */
+static int
+offload(const struct virtio_net_hdr *vh, uint8_t *pkt, size_t len,
+    struct dp_tso *tso, size_t *seglen)
+{
+	if (vh->gso_type == VIRTIO_NET_HDR_GSO_NONE) {
+		/* The checksum the kernel left partial for the device. */
+		if ((vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
+		    dp_csum_complete(pkt, len, vh->csum_start,
+			vh->csum_offset) == -1)
+			return -1;
+		tso->n = 0;
+		*seglen = len;
+		return 0;
+	}
+	/* ECN: CWR is on the first segment only, as dp_tso_seg has it. */
+	if ((vh->gso_type & ~VIRTIO_NET_HDR_GSO_ECN) !=
+		VIRTIO_NET_HDR_GSO_TCPV4 ||
+	    dp_tso_init(tso, pkt, len, vh->gso_size) == -1)
+		return -1;
+	*seglen = tso->hl + (tso->plen < tso->mss ? tso->plen : tso->mss);
+	return 0;
+}
+
+/*
+ * One packet read from TUN: one for the SPD and the filter, even when it
+ * is a super-packet (see the top of the file), then one ESP datagram per
+ * segment, each an OUTPUT packet of the filter.
+ */
+static void
+outbound(struct esp_dp *dp, const struct virtio_net_hdr *vh, uint8_t *pkt,
+    size_t len)
+{
 	const struct esp_spd_params *pol;
 	const struct esp_sa_params  *p;
 	struct esp_sa		    *sa;
 	struct esp_sel		     sel;
 	struct dp_route		     rt, rs;
+	struct dp_tso		     tso;
 	struct fw_pkt		     pk;
-	size_t			     esplen, over;
+	struct slot		    *s;
+	uint8_t			    *in, *esp;
+	size_t			     seglen, esplen, over, n;
 	uint32_t		     mtu;
+	unsigned int		     i;
 	enum esp_err		     e;
 
-	if (fw_pkt_from_ip(pkt, len, &pk) == -1 || pk.len != len) {
+	if (offload(vh, pkt, len, &tso, &seglen) == -1 || seglen > SLOT ||
+	    fw_pkt_from_ip(pkt, len, &pk) == -1 || pk.len != len) {
 		dp->st.bad++;
 		return;
 	}
@@ -410,50 +532,72 @@ outbound(struct esp_dp *dp, struct slot *s, size_t len)
 		esp_sa_count_drop(sa, false);
 		return;
 	}
-	/* Outer IPv4 header, UDP header, and ESP's own overhead. */
+	/* Outer IPv4 header, UDP header, and ESP's own overhead. As Linux's
+	 * ip_forward does with skb_gso_validate_network_len, a
+	 * super-packet is too big when its segments are. */
 	over = 20 + (p->udp_encap ? 8 : 0) + 8 + sa->ivlen + sa->block + 1 +
 	    sa->icvlen;
 	mtu = rt.mtu != 0 ? rt.mtu : dp->conf.outer_mtu;
-	if (len + over > mtu && (pkt[6] & 0x40)) {
-		too_big(
-		    dp, pkt, len, mtu > over + 68 ? mtu - (uint32_t)over : 68);
+	if (seglen + over > mtu && (pkt[6] & 0x40)) {
+		too_big(dp, pkt, len, mtu > over + 68 ? mtu - (uint32_t)over : 68);
 		return;
 	}
-	/* seal wants the payload ESP_HDR_ROOM into its buffer. */
-	e = esp_seal(sa, pkt - ESP_HDR_ROOM,
-	    sizeof(s->b) - HEADROOM + ESP_HDR_ROOM, len, NEXT_IPV4, dp->now,
-	    &esp, &esplen);
-	if (e != ESP_OK) {
-		log_debug("SA 0x%08x: not sealed: %s", p->spi, esp_err_str(e));
-		dp->st.errors++;
-		return;
+	outer_pkt(p, &rt, &pk);
+	for (i = 0; i < (tso.n != 0 ? tso.n : 1); i++) {
+		s = out_slot(dp);
+		in = s->b + HEADROOM;
+		if (tso.n != 0)
+			n = dp_tso_seg(&tso, i, in);
+		else {
+			memcpy(in, pkt, len);
+			n = len;
+		}
+		/* seal wants the payload ESP_HDR_ROOM into its buffer. */
+		e = esp_seal(sa, in - ESP_HDR_ROOM, sizeof(s->b) - HEADROOM +
+		    ESP_HDR_ROOM, n, NEXT_IPV4, dp->now, &esp, &esplen);
+		if (e != ESP_OK) {
+			log_debug("SA 0x%08x: not sealed: %s", p->spi,
+			    esp_err_str(e));
+			dp->st.errors++;
+			dp->nslot--;
+			return;
+		}
+		pk.len = (uint32_t)(esplen + (p->udp_encap ? 28 : 20));
+		if (!filter(dp, &pk)) {
+			dp->st.fw_out++;
+			dp->nslot--;
+			continue;
+		}
+		queue_out(dp, p, esp, esplen);
 	}
-	if (!outer_allowed(dp, p, &rt, esplen)) {
-		dp->st.fw_out++;
-		return;
-	}
-	queue_out(dp, p, esp, esplen);
 }
 
 static void
 read_tun(struct esp_dp *dp)
 {
-	ssize_t n;
-	int	i;
+	struct virtio_net_hdr vh;
+	const size_t	      hl = sizeof(vh);
+	ssize_t		      n;
+	int		      i;
 
-	for (i = 0; i < BATCH; i++) {
-		n = read(dp->tun, dp->out[i].b + HEADROOM, SLOT);
+	for (i = 0; i < TUN_READS; i++) {
+		n = read(dp->tun, dp->tunbuf, TUNBUF);
 		if (n <= 0)
 			break;
 		dp->st.tun_rx++;
-		outbound(dp, &dp->out[i], (size_t)n);
+		if ((size_t)n < hl) {
+			dp->st.bad++;
+			continue;
+		}
+		memcpy(&vh, dp->tunbuf, hl);
+		outbound(dp, &vh, dp->tunbuf + hl, (size_t)n - hl);
 	}
 	flush_out(dp);
 }
 
 /* The interface and local address a datagram arrived by (IP_PKTINFO). */
 static void
-arrival(const struct msghdr *m, char *in, struct addr *dst)
+arrival(struct esp_dp *dp, const struct msghdr *m, char *in, struct addr *dst)
 {
 	struct cmsghdr	 *c;
 	struct in_pktinfo pi;
@@ -463,30 +607,41 @@ arrival(const struct msghdr *m, char *in, struct addr *dst)
 	     c = CMSG_NXTHDR((struct msghdr *)m, c))
 		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
 			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
-			if (if_indextoname((unsigned int)pi.ipi_ifindex, in) ==
-			    NULL)
-				in[0] = '\0';
+			ifname(in, dp_ifname(&dp->ifc,
+			    (unsigned int)pi.ipi_ifindex, dp->now));
 			dst->af = AF_INET;
 			dst->u.v4 = pi.ipi_addr;
 		}
 }
 
-/* An opened tunnel-mode packet: its policy, the filter, then TUN. */
+/*
+ * An opened tunnel-mode packet, or the first of the segments g coalesced
+ * (g->n > 1): its policy, the filter, then TUN.
+ */
 static void
-deliver(struct esp_dp *dp, struct esp_sa *sa, const char *in, uint8_t *pkt,
-    size_t len)
+deliver(struct esp_dp *dp, struct pend *q, struct dp_gro *g)
 {
-	struct fw_pkt	pk;
-	struct esp_sel	sel;
-	struct dp_route rt;
-	bool		local;
+	struct virtio_net_hdr vh;
+	struct fw_pkt	      pk;
+	struct esp_sel	      sel;
+	struct dp_route	      rt;
+	struct esp_sa	     *sa = q->sa;
+	size_t		      len = q->len;
+	bool		      local;
+	int		      n;
 
-	if (fw_pkt_from_ip(pkt, len, &pk) == -1 || pk.len > len) {
+	if (fw_pkt_from_ip(q->pkt, len, &pk) == -1 || pk.len > len) {
 		esp_sa_count_drop(sa, true);
 		dp->st.bad++;
 		return;
 	}
 	len = pk.len; /* TFC padding after the inner packet is dropped */
+	if (g != NULL && g->n > 1) {
+		/* The super-packet as the kernel's GRO makes it. */
+		pk.len = (uint32_t)g->len;
+		if (g->psh)
+			pk.tcp_flags |= 0x08;
+	}
 	dp_route(&dp->rt, dp->nl, &pk.dst, dp->now, &rt);
 	local = rt.local;
 	sel_of(&pk, &sel);
@@ -496,7 +651,7 @@ deliver(struct esp_dp *dp, struct esp_sa *sa, const char *in, uint8_t *pkt,
 		return;
 	}
 	pk.hook = local ? FW_INPUT : FW_FORWARD;
-	ifname(pk.in, in);
+	ifname(pk.in, q->in);
 	if (!local)
 		ifname(pk.out, rt.ifname);
 	else
@@ -507,10 +662,49 @@ deliver(struct esp_dp *dp, struct esp_sa *sa, const char *in, uint8_t *pkt,
 		esp_sa_count_drop(sa, false);
 		return;
 	}
-	if (write(dp->tun, pkt, len) != (ssize_t)len)
-		dp->st.errors++;
-	else
+	if (g != NULL) {
+		n = dp_gro_finish(g, &vh);
+		if (tun_write(dp, g->iov, n) == 0)
+			dp->st.tun_tx++;
+	} else if (tun_write1(dp, q->pkt, len) == 0)
 		dp->st.tun_tx++;
+}
+
+/* An opened packet, delivered once its batch is read. */
+static void
+pend(struct esp_dp *dp, struct esp_sa *sa, const char *in, uint8_t *pkt,
+    size_t len)
+{
+	struct pend *q = &dp->pend[dp->npend++];
+
+	q->sa = sa;
+	ifname(q->in, in);
+	q->pkt = pkt;
+	q->len = len;
+}
+
+/* The batch's opened packets in order, runs of segments coalesced. */
+static void
+deliver_batch(struct esp_dp *dp)
+{
+	struct pend *q, *head = NULL;
+	unsigned int i;
+
+	for (i = 0; i < dp->npend; i++) {
+		q = &dp->pend[i];
+		if (head != NULL && q->sa == head->sa &&
+		    strcmp(q->in, head->in) == 0 &&
+		    dp_gro_append(&dp->gro, q->pkt, q->len))
+			continue;
+		if (head != NULL)
+			deliver(dp, head, &dp->gro);
+		head = dp_gro_start(&dp->gro, q->pkt, q->len) ? q : NULL;
+		if (head == NULL)
+			deliver(dp, q, NULL);
+	}
+	if (head != NULL)
+		deliver(dp, head, &dp->gro);
+	dp->npend = 0;
 }
 
 /*
@@ -571,7 +765,7 @@ inbound(struct esp_dp *dp, const char *in, const struct addr *src,
 		dp->st.bad++;
 		return;
 	}
-	deliver(dp, sa, in, pl, plen);
+	pend(dp, sa, in, pl, plen);
 }
 
 /* An IKE datagram as the filter sees it, in or out. */
@@ -710,7 +904,7 @@ read_sock(struct esp_dp *dp, int fd)
 		len = dp->msg[i].msg_len;
 		src.af = AF_INET;
 		src.u.v4 = dp->from[i].sin_addr;
-		arrival(&dp->msg[i].msg_hdr, in, &dst);
+		arrival(dp, &dp->msg[i].msg_hdr, in, &dst);
 		dp->st.rx++;
 		if (fd == dp->ike) {
 			ike_in(dp, in, &src, &dst, ntohs(dp->from[i].sin_port),
@@ -743,6 +937,7 @@ read_sock(struct esp_dp *dp, int fd)
 		ports[1] = dp->conf.natt_port;
 		inbound(dp, in, &src, &dst, ports, p, len);
 	}
+	deliver_batch(dp);
 }
 
 static void
@@ -849,6 +1044,8 @@ esp_dp_free(struct esp_dp *dp)
 	}
 	if (dp->raw != -1)
 		close(dp->raw);
+	if (dp->icmp != -1)
+		close(dp->icmp);
 	if (dp->udp != -1)
 		close(dp->udp);
 	if (dp->ike != -1)
@@ -867,5 +1064,6 @@ esp_dp_free(struct esp_dp *dp)
 	pthread_cond_destroy(&dp->cond);
 	free(dp->in);
 	free(dp->out);
+	free(dp->tunbuf);
 	free(dp);
 }

@@ -316,7 +316,8 @@ struct esp_ike_hdr {
 
 struct esp_dp_stats {
 	uint64_t rx, tx; /* ESP packets received and sent */
-	uint64_t tun_rx, tun_tx; /* packets read from and written to TUN */
+	uint64_t tun_rx, tun_tx; /* packets read from and written to TUN,
+				  * a TCP super-packet (gso.c) once */
 	uint64_t fw_in, fw_out; /* dropped by the filter, in and out */
 	uint64_t no_sa; /* inbound SPI unknown */
 	uint64_t no_policy; /* outbound: no policy, or discard */

@@ -2,7 +2,8 @@
  * Route lookups for the packet path: which interface a destination
  * leaves by and whether it is one of ours, as the kernel answers
  * RTM_GETROUTE. Answers are kept for a second in a small direct-mapped
- * cache, so a flow costs one lookup a second.
+ * cache, so a flow costs one lookup a second; interface names by index
+ * likewise.
  */
 #include <linux/rtnetlink.h>
 #include <net/if.h>
@@ -93,4 +94,23 @@ dp_route(struct dp_rtcache *c, struct nl *nl, const struct addr *dst,
 	e->r = *out;
 	e->expires = now + RT_TTL_MS;
 	return 0;
+}
+
+/*
+ * if_indextoname opens a socket for every question; the data plane asks
+ * for every datagram it receives, so answers are kept for RT_TTL_MS like
+ * routes (a renamed interface is seen within a second).
+ */
+const char *
+dp_ifname(struct dp_ifcache *c, unsigned int index, uint64_t now)
+{
+	struct dp_ifent *e = &c->e[index % DP_IFCACHE];
+
+	if (e->expires > now && e->index == index)
+		return e->name;
+	if (if_indextoname(index, e->name) == NULL)
+		e->name[0] = '\0';
+	e->index = index;
+	e->expires = now + RT_TTL_MS;
+	return e->name;
 }

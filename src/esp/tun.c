@@ -1,5 +1,12 @@
-/* The TUN device (Linux's Documentation/networking/tuntap.rst): opened
- * without packet information, non-blocking, then set up with its MTU. */
+/*
+ * The TUN device (Linux's Documentation/networking/tuntap.rst): opened
+ * without packet information, non-blocking, then set up with its MTU.
+ * Every packet is preceded by a struct virtio_net_hdr (IFF_VNET_HDR), and
+ * the device takes checksum and TCPv4 segmentation offload
+ * (TUNSETOFFLOAD), so the kernel may hand the data plane TCP packets of
+ * up to 64 KB with their checksum left partial, as wireguard-go and
+ * virtio-net devices take them; the data plane segments them (gso.c).
+ */
 #include <sys/ioctl.h>
 
 #include <errno.h>
@@ -7,6 +14,7 @@
 #include <stdio.h>
 #include <linux/if_tun.h>
 #include <linux/rtnetlink.h>
+#include <linux/virtio_net.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -41,7 +49,7 @@ int
 esp_tun_open(const char *name, uint32_t mtu)
 {
 	struct ifreq ifr;
-	int	     fd;
+	int	     fd, hsz = sizeof(struct virtio_net_hdr);
 
 	if ((fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC)) ==
 	    -1) {
@@ -49,13 +57,23 @@ esp_tun_open(const char *name, uint32_t mtu)
 		return -1;
 	}
 	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+	ifr.ifr_flags = IFF_TUN | IFF_NO_PI | IFF_VNET_HDR;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
 	if (ioctl(fd, TUNSETIFF, &ifr) == -1) {
 		log_error("TUN device '%s': %s", name, strerror(errno));
 		close(fd);
 		return -1;
 	}
+	if (ioctl(fd, TUNSETVNETHDRSZ, &hsz) == -1) {
+		log_error("TUN device '%s': virtio header: %s", name,
+		    strerror(errno));
+		close(fd);
+		return -1;
+	}
+	/* Without offloads the kernel segments and checksums itself. */
+	if (ioctl(fd, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4) == -1)
+		log_info("TUN device '%s': no offloads: %s", name,
+		    strerror(errno));
 	if (link_up(name, mtu) == -1) {
 		log_error("TUN device '%s': cannot set it up with MTU %u: %s",
 		    name, mtu, strerror(errno));

@@ -1,10 +1,12 @@
 #!/bin/sh
 # Two moatd with the manual keys of examples/gateway-static.{conf,keys}
 # and tests/netns/esp/peer.*: ping and TCP between the two LANs in both
-# directions, with the deciding rules' counters; then a forged cleartext
-# packet from the peer's network sent straight to the gateway's extif is
-# dropped by FORWARD's policy (through NFQUEUE) while the same inner
-# packet through the tunnel reaches the LAN by the --dir in rule.
+# directions, with the deciding rules' counters; TCP and DF pings over a
+# path MTU too small for the tunnel (moatd's "fragmentation needed"
+# reaches the sender; TCP's super-packets meet it too); then a forged
+# cleartext packet from the peer's network sent straight to the gateway's
+# extif is dropped by FORWARD's policy (through NFQUEUE) while the same
+# inner packet through the tunnel reaches the LAN by the --dir in rule.
 . "$(dirname "$0")/../tap.sh"
 E=$MOAT_SRC/tests/netns/esp
 . "$E/topo.sh"
@@ -64,6 +66,33 @@ tcp $NS_LANA $NS_LANB 10.0.2.7 7002
 ok $? "TCP lana -> lanb: 300000 bytes echoed intact"
 is "$(dp_stat $GS errors)" 0 "gateway: no failed sends or writes"
 is "$(dp_stat $PS errors)" 0 "peer: no failed sends or writes"
+
+# ---- too big for the tunnel -------------------------------------------
+# A path MTU of 1200 to the peer leaves 1200 - 57 (outer IPv4, ESP with
+# AES-GCM-16, the shortest trailer) for inner packets. TCP from lana
+# meets it with segments of the TUN device's MTU (1400), which reach
+# moatd as TSO super-packets: moatd answers "fragmentation needed" and
+# lana's TCP goes on with smaller segments.
+ip -n $NS_GW route add 198.51.100.2/32 dev extif mtu 1200
+ip -n $NS_LANA route flush cache
+sleep 1.1 # the data plane's route cache (route.c) forgets in a second
+big0=$(dp_stat $GS too-big)
+tcp $NS_LANA $NS_LANB 10.0.2.7 7003
+ok $? "TCP lana -> lanb over a path MTU of 1200: 300000 bytes intact"
+big1=$(dp_stat $GS too-big)
+[ "$big1" -gt "$big0" ]
+ok $? "gateway: TCP met the MTU ($big0 -> $big1 too-big answers)"
+ip -n $NS_LANA route flush cache
+ip netns exec $NS_LANA ping -c 1 -W 2 -M "do" -s 1300 10.0.2.7 >$T/big.out 2>&1
+grep -q 'mtu = 1143' $T/big.out
+ok $? "ping -M do -s 1300: fragmentation needed, mtu = 1143"
+grep -q 'mtu = 1143' $T/big.out || sed 's/^/# /' $T/big.out
+is "$(dp_stat $GS too-big)" $((big1 + 1)) "gateway: one more too-big answer"
+ip netns exec $NS_LANA ping -q -c 1 -W 2 -M "do" -s 1100 10.0.2.7 >/dev/null
+ok $? "ping -M do -s 1100 fits and is answered"
+ip netns exec $NS_LANA ping -q -c 1 -W 2 -M dont -s 1300 10.0.2.7 >/dev/null
+ok $? "ping -M dont -s 1300 goes through (the ESP datagram fragmented)"
+ip -n $NS_GW route del 198.51.100.2/32 dev extif mtu 1200
 
 # ---- a forged cleartext packet ----------------------------------------
 MAC=$(ip -n $NS_GW -o link show extif | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')

@@ -1,0 +1,91 @@
+#!/bin/sh
+# moatd as the roadwarrior rw1 (examples/client.conf and client.rules)
+# against a strongSwan gateway and then a moatd gateway, on the topology
+# of tests/interop/lib.sh, beside a strongSwan roadwarrior rw2 that stays
+# connected: while up, rw1 has exactly the pushed address, a route to the
+# split network and the DNS line, reaches the LAN and its DNS server
+# through the tunnel; after SIGTERM it has exactly what it had before
+# (an unrelated route of its own included), the gateway holds no IKE_SA
+# of rw.example, and rw2's SA and traffic are untouched.
+. "$(dirname "$0")/../tap.sh"
+. "$MOAT_SRC/tests/interop/lib.sh"
+interop_init
+
+topo_up; ok $? "the namespaces are up, dnsmasq answers on 10.0.1.1"
+rw_run rw1 ip route add 10.0.9.0/24 via 198.51.100.1 dev extif
+printf 'nameserver 192.0.2.53\nsearch example\n' >$T/rw1-resolv.conf
+cp $T/rw1-resolv.conf $T/rw1-resolv.conf.0
+
+net() {
+	rw_run rw1 ip -4 -o addr show | awk '{ $1 = ""; print }' | sort
+	rw_run rw1 ip -4 route show table all | grep -v ' dev moat1 proto kernel' | sort
+}
+net >$T/net.0
+
+# client_conf: examples/client.conf with this test's secret, files and
+# DNS file.
+client_conf() {
+	awk '$1 ~ /^(rules|psk|dns)$/ { next } { print }' \
+	    "$MOAT_SRC/examples/client.conf" >$T/rw1.conf
+	printf 'psk\t"%s"\ndns\tfile %s\n' "$PSK" $T/rw1-resolv.conf >>$T/rw1.conf
+	sed -i "1i rules $MOAT_SRC/examples/client.rules" $T/rw1.conf
+}
+
+for gw in strongswan moat; do
+	GW=$gw
+	echo "# ---- against a $GW gateway"
+	gw_up psk "rw.example rw2.example"; ok $? "the $GW gateway is up"
+	rw_up rw2 rw2.example psk "$PSK" && rw_initiate rw2
+	ok $? "rw2 (strongSwan) is connected"
+	vip2=$(rw_vip rw2)
+
+	client_conf
+	: >$T/rw1.log
+	ip netns exec $NS_RW1 "$MOATD" -v -f $T/rw1.conf -S $T/rw1.sock \
+	    >>$T/rw1.log 2>&1 &
+	echo $! >$T/rw1.pid
+	wait_until 100 grep -q 'connection home: up:' $T/rw1.log
+	ok $? "rw1 (moatd): connection home is up"
+	vip=$(rw_run rw1 ip -4 -o addr show dev moat1 | awk '{ sub("/32", "", $4); print $4 }')
+	case $vip in 10.0.2.*) r=0 ;; *) r=1 ;; esac
+	ok $r "rw1: the virtual address $vip/32 from the pool is on moat1"
+	[ "$vip" != "$vip2" ]; ok $? "... not rw2's ($vip2)"
+	gw_lists rw.example "$vip"; ok $? "the gateway lists rw.example with $vip"
+	net >$T/net.1
+	is "$(diff $T/net.0 $T/net.1 | sed -n 's/^> //p' | sed 's/ *$//')" \
+	    " moat1 inet $vip/32 scope global moat1\\ valid_lft forever preferred_lft forever
+10.0.1.0/24 dev moat1 proto static scope link src $vip
+local $vip dev moat1 table local proto kernel scope host src $vip" \
+	    "rw1: added exactly the address and the route to 10.0.1.0/24"
+	diff $T/net.0 $T/net.1 | grep -q '^<'
+	ok $((! $?)) "rw1: nothing of its own was removed or changed"
+	is "$(head -1 $T/rw1-resolv.conf)" "nameserver 10.0.1.1  # moat moat1" \
+	    "rw1: the pushed DNS server is on top of its resolv.conf"
+	rw_run rw1 ping -q -c 2 -i 0.2 -W 2 10.0.1.10 >/dev/null 2>&1
+	ok $? "rw1: ping 10.0.1.10 through the tunnel"
+	a=$(rw_run rw1 "$PY" "$PROBE" dns 10.0.1.1 fileserver.lan 2>&1)
+	is "$a" 10.0.1.10 "rw1: DNS on 10.0.1.1 says fileserver.lan is 10.0.1.10"
+
+	pid=$(cat $T/rw1.pid)
+	kill $pid
+	n=100
+	while [ $n -gt 0 ] && kill -0 $pid 2>/dev/null; do sleep 0.1; n=$((n - 1)); done
+	! kill -0 $pid 2>/dev/null; ok $? "rw1: moatd stopped on SIGTERM"
+	wait $pid 2>/dev/null
+	net >$T/net.2
+	is "$(diff $T/net.0 $T/net.2)" "" \
+	    "rw1: addresses and routes exactly as before (10.0.9.0/24 kept)"
+	cmp -s $T/rw1-resolv.conf $T/rw1-resolv.conf.0
+	ok $? "rw1: resolv.conf exactly as before"
+	n=30
+	while [ $n -gt 0 ] && gw_lists rw.example "$vip"; do sleep 0.1; n=$((n - 1)); done
+	! gw_lists rw.example "$vip"; ok $? "the gateway no longer lists rw.example (its Delete came)"
+	gw_lists rw2.example "$vip2"; ok $? "... and still lists rw2.example with $vip2"
+	rw_run rw2 ping -q -c 2 -i 0.2 -W 2 10.0.1.10 >/dev/null 2>&1
+	ok $? "rw2 still reaches 10.0.1.10"
+	[ $tap_failed -eq 0 ] || { echo "# rw1's log:"; show $T/rw1.log; }
+	rw_terminate rw2
+	rw_stop rw2
+	gw_stop
+done
+interop_done
