@@ -94,17 +94,18 @@ SPI_I=${1%_i} SPI_R=${2%_r}
 : >$T/halfopen.txt
 START=$(date +%s)
 
-# The first messages, then a half-open SA of our own, then rw1's
-# established one, then junk; half-open SAs are made early so that the
-# 30 s of their expiry pass while the rest runs.
+# The first messages, junk (with mutated IKE_SA_INITs), then a half-open
+# SA of our own, then rw1's established one: half-open SAs are made early
+# so that the 30 s of their expiry pass while the rest runs. JUNK=N sends
+# 6N junk datagrams (SEED=S: others).
 fuzz init
 unchanged "the IKE_SA_INIT cases"
+fuzz junk --spi-i $SPI_I --spi-r $SPI_R --count ${JUNK:-150}
+unchanged "the junk"
 fuzz halfopen
 unchanged "the half-open SA cases"
 fuzz state --spi-i $SPI_I --spi-r $SPI_R
 unchanged "the established SA cases"
-fuzz junk --spi-i $SPI_I --spi-r $SPI_R --count 150
-unchanged "the junk"
 
 n=$(grep -c 'IKE from 198\.51\.100\.3:[0-9]* dropped: ' $T/moatd.log)
 [ "$n" -gt 0 ]

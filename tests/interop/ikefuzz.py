@@ -875,6 +875,18 @@ def group_state(f):
                               mid, len(a[0].raw), a[0].describe(),
                               f.a.src, port, len(sk_garbage(
                                   rnd, I, R, exch, mid, inner=inner))))
+    # The smallest such "retransmission": a bare header, no payloads.
+    bare = message(I, R, INFORMATIONAL, F_I, cur - 1, [])
+    _, _, a = f.case("INFORMATIONAL, a bare 28-byte header, message ID %d "
+                     "(the last one)" % (cur - 1), 500, bare,
+                     ["silent", "other"], spi_i=I, log=False)
+    if a:
+        print("#   SURPRISE: a %d-byte datagram with the IKE_SA's SPIs and "
+              "message ID %d, from any address, gets its %d-byte last "
+              "response (x%.1f); moatd checks neither exchange type nor "
+              "content of a retransmission" % (len(bare), cur - 1,
+                                                len(a[0].raw),
+                                                len(a[0].raw) / len(bare)))
     for n in (0, 1, 8, 23, 24):
         f.case("INFORMATIONAL, SK of %d bytes" % n, 4500,
                sk_garbage(rnd, I, R, INFORMATIONAL, cur, size=n), SILENT,
@@ -912,56 +924,91 @@ def group_junk(f):
     rnd = f.rnd
     I = int(f.a.spi_i, 16) if f.a.spi_i else 1
     R = int(f.a.spi_r, 16) if f.a.spi_r else 2
-    answers = []
-    sent = 0
+    answers, recent, inits = [], [], {}
+    sent = [0]
+
+    def collect():
+        for port, s in f.socks.items():
+            while select.select([s], [], [], 0)[0]:
+                d = s.recv(65536)
+                if port == 4500:
+                    d = d[4:] if d[:4] == b"\0\0\0\0" else b""
+                answers.append(Answer(d))
+
+    def shoot(port, d, marker=True, what="junk"):
+        f.socks[port].sendto((b"\0\0\0\0" + d) if port == 4500 and marker
+                             else d, (GW, port))
+        sent[0] += 1
+        f.sent += 1
+        recent.append("%s to %d%s: %s" % (what, port, "" if marker or
+                                           port == 500 else
+                                           " (no marker)", d.hex()))
+        del recent[:-4]
+        collect()
+        if not pid_alive(f.a.pid):
+            # the culprit is among the last few: all of them, oldest first
+            f.died("%s (seed %d); the last datagrams:\n%s" % (
+                what, f.a.seed, "\n".join(recent)), d, port)
+
     for k in range(f.a.count):
         for port in (500, 4500):
-            n = rnd.randrange(0, 2001)
-            d = bytes(rnd.getrandbits(8) for _ in range(n))
-            if port == 4500 and k % 2 == 0:
-                # half without the marker: the ESP path's turn
-                f.socks[port].sendto(d, (GW, port))
-            else:
-                f.socks[port].sendto((b"\0\0\0\0" + d) if port == 4500
-                                     else d, (GW, port))
-            # and one with a plausible header: random SPIs (or the
-            # established SA's), exchange, flags, payloads
+            # random bytes; on 4500 half of them without the marker, for
+            # the ESP path
+            d = bytes(rnd.getrandbits(8) for _ in
+                      range(rnd.randrange(0, 2001)))
+            shoot(port, d, marker=k % 2 == 1, what="random")
+            # a plausible header: random SPIs (or the established SA's),
+            # exchange, flags, message ID, first payload; a random body
             spis = rnd.choice([(rnd.getrandbits(64), 0), (I, R),
                                (rnd.getrandbits(64), rnd.getrandbits(64))])
             nxt = rnd.choice([0, 33, 34, 35, 39, 40, 41, 42, 44, 46, 47,
                               rnd.randrange(256)])
             body = bytes(rnd.getrandbits(8) for _ in
                          range(rnd.randrange(0, 600)))
-            d = header(spis[0], spis[1], nxt,
-                       rnd.choice([34, 35, 36, 37, rnd.randrange(256)]),
-                       rnd.choice([F_I, F_R, F_I | F_R, 0]),
-                       rnd.choice([0, 1, 2, rnd.getrandbits(32)]),
-                       28 + len(body),
-                       version=rnd.choice([0x20, 0x20, 0x21])) + body
-            f.socks[port].sendto((b"\0\0\0\0" + d) if port == 4500 else d,
-                                 (GW, port))
-            sent += 2
-            for s in f.socks.values():
-                while select.select([s], [], [], 0)[0]:
-                    answers.append(Answer(s.recv(65536)))
-            if not pid_alive(f.a.pid):
-                f.died("junk datagram %d (seed %d)" % (k, f.a.seed), d, port)
+            shoot(port, header(spis[0], spis[1], nxt,
+                               rnd.choice([34, 35, 36, 37,
+                                           rnd.randrange(256)]),
+                               rnd.choice([F_I, F_R, F_I | F_R, 0]),
+                               rnd.choice([0, 1, 2, rnd.getrandbits(32)]),
+                               28 + len(body),
+                               version=rnd.choice([0x20, 0x20, 0x21])) +
+                  body, what="header")
+            # a valid IKE_SA_INIT with 1 to 4 bytes changed (most are
+            # refused; those that only touch KE or Nonce data are valid
+            # and make half-open SAs, which expire with the others)
+            v = Init(rnd)
+            d = bytearray(v.raw())
+            for _ in range(rnd.randint(1, 4)):
+                d[rnd.randrange(len(d))] = rnd.getrandbits(8)
+            inits[struct.unpack("!Q", bytes(d[:8]))[0]] = True
+            shoot(port, bytes(d), what="mutated IKE_SA_INIT")
         time.sleep(0.002)
     time.sleep(0.3)
-    for s in f.socks.values():
-        while select.select([s], [], [], 0)[0]:
-            answers.append(Answer(s.recv(65536)))
+    collect()
     f.emit(pid_alive(f.a.pid), "moatd is alive after %d junk datagrams "
-           "(seed %d)" % (sent, f.a.seed))
-    odd = [a.describe() for a in answers]
-    # Junk is never answered, unless it happens to make a request that
-    # moatd may refuse in the clear (a newer major version, 2.5's critical
-    # payload): these are IKE_SA_INIT responses with one notify.
-    bad = [a.describe() for a in answers if not (
-        a.ok and a.exch == IKE_SA_INIT and a.flags & F_R and
-        len(a.notifies()) == 1)]
-    f.emit(not bad, "%d answers to the junk, none but a refusal in the clear" %
-           len(answers), odd[:10])
+           "(seed %d)" % (sent[0], f.a.seed))
+    # Junk is answered only when it is an IKE_SA_INIT request: an answer,
+    # or a refusal in the clear with one notify (a newer major version,
+    # 2.5's critical payload, INVALID_SYNTAX, NO_PROPOSAL_CHOSEN...).
+    made = [a for a in answers if a.ok and a.is_init_answer()]
+    refused = [a for a in answers if a.ok and a.exch == IKE_SA_INIT and
+               a.flags & F_R and len(a.notifies()) == 1 and
+               not a.is_init_answer()]
+    bad = [a.describe() for a in answers
+           if a not in made and a not in refused]
+    bad += ["an answer to %016x_i, which we did not send" % a.spi_i
+            for a in made + refused if a.spi_i not in inits]
+    kinds = {}
+    for a in refused:
+        n = NOTIFY.get(a.notifies()[0][0], str(a.notifies()[0][0]))
+        kinds[n] = kinds.get(n, 0) + 1
+    f.emit(not bad, "%d answers to the junk: %d IKE_SA_INITs answered "
+           "(half-open SAs), %d refused (%s), none else" % (
+               len(answers), len(made), len(refused), ", ".join(
+                   "%s %d" % kv for kv in sorted(kinds.items()))),
+           bad[:10])
+    for a in made:
+        f.halfopen[a.spi_i] = (a.spi_r, "mutated IKE_SA_INIT", time.time())
 
 
 def main():
@@ -986,9 +1033,10 @@ def main():
     {"init": group_init, "halfopen": group_halfopen, "state": group_state,
      "junk": group_junk}[a.group](f)
     f.save()
-    print("# %d datagrams sent; %d half-open IKE_SAs of ours: %s" % (
-        f.sent, len(f.halfopen), " ".join(
-            "%016x_i" % k for k in f.halfopen)))
+    print("# %d datagrams sent; %d half-open IKE_SAs of ours so far%s" % (
+        f.sent, len(f.halfopen), ": " + " ".join(
+            "%016x_i" % k for k in f.halfopen)
+        if len(f.halfopen) <= 8 else ""))
     return 0
 
 
