@@ -29,11 +29,13 @@ moat_alive() {
 	    ! sed 's/.*) //' /proc/$pid/stat | grep -q '^[ZX]'
 }
 
-# moat_sas: the established IKE_SAs and their CHILD_SAs, as status lists
-# them, without the ages that change every second.
+# moat_sas: the established IKE_SAs and their CHILD_SAs, their SPIs,
+# state, address and identity as status lists them, without the ages and
+# counters (the indented lines below them) that change every second.
 moat_sas() {
 	"$MOATCTL" -S "$MOATSOCK" status 2>&1 |
-	    awk '/^IKE_SA / { keep = ($4 != "connecting:") } keep' |
+	    awk '/^IKE_SA / { keep = ($4 != "connecting:") }
+	        keep && /^(IKE_SA|  CHILD_SA) /' |
 	    sed 's/, [0-9]* s$//'
 }
 
