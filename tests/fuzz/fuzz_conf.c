@@ -2,7 +2,9 @@
  * Fuzz moat.conf's parser. A file it accepts must satisfy the rules the
  * daemon relies on (an IKE gateway has an identity, clients, proposals,
  * secrets of 1 to 256 bytes, certificate clients have a certificate, a
- * key and a CA, a pool is /8 to /30, the numbers are in range), and
+ * key and a CA, a pool is /8 to /30, the numbers are in range; a client
+ * role's connections have unique names, a gateway, the gateway's ID and
+ * a secret or certificates, hook timeouts and DNS methods in range), and
  * parsing the same input twice gives the same configuration.
  */
 #include <stdint.h>
@@ -44,7 +46,8 @@ check(const struct conf *c)
 			abort();
 		return;
 	}
-	if (c->id[0] == '\0' || c->nclients < 1 ||
+	if (c->id[0] == '\0' || (c->nclients < 1 && c->nconns < 1) ||
+	    c->nconns > CONF_MAXCONNS ||
 	    c->nclients > CONF_MAXCLIENTS || c->nike_prop < 1 ||
 	    c->nike_prop > CONF_MAXPROP || c->nesp_prop < 1 ||
 	    c->nesp_prop > CONF_MAXPROP || c->nca > CONF_MAXCA ||
@@ -52,8 +55,8 @@ check(const struct conf *c)
 		abort();
 	if ((c->cert[0] == '\0') != (c->key[0] == '\0'))
 		abort();
-	if (c->ike_lifetime < 60 || c->ike_lifetime > 86400 ||
-	    c->child_lifetime < 60 || c->child_lifetime > 86400 ||
+	if (c->ike_lifetime < 10 || c->ike_lifetime > 86400 ||
+	    c->child_lifetime < 10 || c->child_lifetime > 86400 ||
 	    c->dpd > 3600)
 		abort();
 	if (c->pool.addr.af != 0) {
@@ -82,6 +85,22 @@ check(const struct conf *c)
 			abort();
 		for (j = 0; j < i; j++)
 			if (strcmp(c->client[j].id, cl->id) == 0)
+				abort();
+	}
+	for (i = 0; i < c->nconns; i++) {
+		const struct conf_conn *k = &c->conn[i];
+
+		if (k->name[0] == '\0' || k->line == 0 ||
+		    k->gateway.af != AF_INET || k->rid[0] == '\0' ||
+		    k->psklen > CONF_PSKMAX || k->nremote_ts < 0 ||
+		    k->nremote_ts > CONF_MAXSPLIT || k->hook_timeout < 1 ||
+		    k->hook_timeout > 600 || k->dns > CONF_DNS_NONE ||
+		    (k->dns == CONF_DNS_FILE) != (k->dns_file[0] != '\0'))
+			abort();
+		if (k->psklen == 0 && (c->cert[0] == '\0' || c->nca < 1))
+			abort();
+		for (j = 0; j < i; j++)
+			if (strcmp(c->conn[j].name, k->name) == 0)
 				abort();
 	}
 }
