@@ -186,7 +186,10 @@ gateway_start(struct moatd *d)
 	if ((d->ike = ike_new(&ic, &ops, d->loop)) == NULL ||
 	    ev_io_add(d->loop, &d->ikeio, d->ikefd, EPOLLIN, on_ike, d) == -1)
 		return -1;
-	log_info("IKEv2 gateway %s on %s ports 500 and %u", c->id,
+	log_info("IKEv2 %s %s on %s ports 500 and %u",
+	    c->nclients > 0 ? (c->nconns > 0 ? "gateway and client" : "gateway") :
+			      "client",
+	    c->id,
 	    addr_ntop(&c->local, (char[ADDR_STRLEN]){ 0 }, ADDR_STRLEN),
 	    c->natt_port);
 	return 0;
