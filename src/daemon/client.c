@@ -86,10 +86,11 @@ find(struct client *cl, const char *name)
 static void
 schedule(struct cconn *k)
 {
-	log_info("connection %s: connecting again in %u s", k->cc->name,
-	    k->backoff);
+	log_info(
+	    "connection %s: connecting again in %u s", k->cc->name, k->backoff);
 	ev_timer_add(k->cl->d->loop, &k->retry, (uint64_t)k->backoff * 1000);
-	k->backoff = k->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : k->backoff * 2;
+	k->backoff =
+	    k->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : k->backoff * 2;
 }
 
 static void
@@ -108,8 +109,8 @@ connect_now(struct cconn *k)
 	/* A start that fails at once may have told us through down. */
 	if (ike_connect(k->cl->d->ike, &k->ic) == -1 &&
 	    k->state == C_CONNECTING) {
-		log_error("connection %s: cannot start IKE_SA_INIT",
-		    k->cc->name);
+		log_error(
+		    "connection %s: cannot start IKE_SA_INIT", k->cc->name);
 		k->state = C_IDLE;
 		schedule(k);
 	}
@@ -169,7 +170,7 @@ apply(struct cconn *k, const struct ike_sa_info *in)
 	struct prefix split[HOOK_MAXSPLIT];
 	char	      s[ADDR_STRLEN], p[PREFIX_STRLEN],
 	    list[HOOK_MAXSPLIT * PREFIX_STRLEN];
-	size_t	      i, n;
+	size_t i, n;
 
 	k->vip = in->vip;
 	if (k->vip.af != 0) {
@@ -178,8 +179,7 @@ apply(struct cconn *k, const struct ike_sa_info *in)
 		else if (errno == EEXIST)
 			log_warn("connection %s: %s/32 is on %s already: "
 				 "used, and left there at down",
-			    k->cc->name, addr_ntop(&k->vip, s, sizeof(s)),
-			    dev);
+			    k->cc->name, addr_ntop(&k->vip, s, sizeof(s)), dev);
 	}
 	n = hook_split(in, split, HOOK_MAXSPLIT);
 	for (i = 0; i < n; i++) {
@@ -192,14 +192,14 @@ apply(struct cconn *k, const struct ike_sa_info *in)
 	}
 	set_dns(k, in);
 	log_info("connection %s: up: address %s, routes via %s: %s, DNS: %s",
-	    k->cc->name, k->vip.af != 0 ? addr_ntop(&k->vip, s, sizeof(s)) :
-					  "none",
-	    dev, prefixes(k->route, k->nroutes, list, sizeof(list)),
-	    k->dns_set ? (k->dns_method == CONF_DNS_RESOLVED ? "resolved" :
-			     k->dns_method == CONF_DNS_RESOLVCONF ?
-							  "resolvconf" :
-							  k->dns_file) :
-			 "not set");
+	    k->cc->name,
+	    k->vip.af != 0 ? addr_ntop(&k->vip, s, sizeof(s)) : "none", dev,
+	    prefixes(k->route, k->nroutes, list, sizeof(list)),
+	    k->dns_set ?
+		(k->dns_method == CONF_DNS_RESOLVED	     ? "resolved" :
+			k->dns_method == CONF_DNS_RESOLVCONF ? "resolvconf" :
+							       k->dns_file) :
+		"not set");
 }
 
 /* Down's undo: exactly what apply recorded, in reverse order. */
@@ -269,8 +269,8 @@ run_hook(struct cconn *k, const char *which, const char *script,
 {
 	char *argv[] = { (char *)script, NULL };
 
-	snprintf(k->tag, sizeof(k->tag), "connection %s: %s", k->cc->name,
-	    which);
+	snprintf(
+	    k->tag, sizeof(k->tag), "connection %s: %s", k->cc->name, which);
 	return proc_start(&k->hook, k->cl->stopping ? NULL : k->cl->d->loop,
 	    k->tag, argv, envp, NULL, k->cc->hook_timeout * 1000, done, k);
 }
@@ -295,8 +295,8 @@ client_on_up(void *arg, const struct ike_sa_info *in)
 	k->spi_i = in->spi_i;
 	k->backoff = 1;
 	apply(k, in);
-	if (hook_env_build(&k->env_down, "down", k->cc->name, d->conf.tunnel,
-		in) == -1)
+	if (hook_env_build(
+		&k->env_down, "down", k->cc->name, d->conf.tunnel, in) == -1)
 		log_error("connection %s: the hooks' environment is too large",
 		    k->cc->name);
 	if (k->cc->up_script[0] == '\0')
@@ -323,8 +323,8 @@ client_on_down(void *arg, const struct ike_sa_info *in, const char *why)
 		k->want = false;
 	switch (k->state) {
 	case C_CONNECTING:
-		log_info("connection %s: not established: %s", k->cc->name,
-		    why);
+		log_info(
+		    "connection %s: not established: %s", k->cc->name, why);
 		k->state = C_IDLE;
 		if (k->want && !k->cl->stopping)
 			schedule(k);
@@ -378,8 +378,7 @@ client_load(struct moatd *d)
 			sizeof(k->ic.rid), &k->ic.ridlen) == -1) {
 			log_error("%s:%u: connection %s: remote-identity '%s' "
 				  "is not an IKE identity",
-			    d->conf_file, k->cc->line, k->cc->name,
-			    k->cc->rid);
+			    d->conf_file, k->cc->line, k->cc->name, k->cc->rid);
 			return -1;
 		}
 		if (k->cc->psklen > 0) {

@@ -408,8 +408,8 @@ client(struct conf *c, const struct line *l, char *whybuf, size_t len,
 
 /* connection NAME: a name moatctl and the hooks can carry as it is. */
 static int
-conn_name(struct conf *c, struct conf_conn *cur, const char *v,
-    char *whybuf, size_t len, const char **why)
+conn_name(struct conf *c, struct conf_conn *cur, const char *v, char *whybuf,
+    size_t len, const char **why)
 {
 	int i;
 
@@ -429,8 +429,9 @@ conn_name(struct conf *c, struct conf_conn *cur, const char *v,
 	}
 	for (i = 0; &c->conn[i] != cur; i++)
 		if (strcmp(c->conn[i].name, v) == 0) {
-			snprintf(whybuf, len, "connection %s given twice (line %u)",
-			    v, c->conn[i].line);
+			snprintf(whybuf, len,
+			    "connection %s given twice (line %u)", v,
+			    c->conn[i].line);
 			*why = whybuf;
 			return -1;
 		}
@@ -448,8 +449,8 @@ script(const char *dir, const char *v, char *out, const char **why)
 	/* Not access(2): for root X_OK holds when any execute bit does. */
 	if (stat(out, &st) == -1 || !S_ISREG(st.st_mode) ||
 	    (st.st_mode & 0111) == 0) {
-		*why = errno == ENOENT ? "no such file" :
-					 "not an executable file";
+		*why =
+		    errno == ENOENT ? "no such file" : "not an executable file";
 		out[0] = '\0';
 		return -1;
 	}
@@ -729,7 +730,8 @@ check_ike(struct conf *c, const char *file, const unsigned *seen, FILE *err)
 		nerr++;
 	}
 	for (i = 0; i < c->nconns; i++) {
-		if (c->conn[i].psklen != 0 || (!need[0] && !need[1] && !need[2]))
+		if (c->conn[i].psklen != 0 ||
+		    (!need[0] && !need[1] && !need[2]))
 			continue;
 		fprintf(err, "%s:%u: connection %s: without 'psk' it needs",
 		    file, c->conn[i].line, c->conn[i].name);
@@ -789,12 +791,12 @@ keyword(const struct line *l, bool inconn, const char **why)
 int
 conf_read(FILE *f, const char *file, struct conf *c, FILE *err)
 {
-	struct line l;
-	char	   *buf = NULL, *dup, *dir, whybuf[CONF_IDMAX + 64];
-	const char *why, *why2;
-	size_t	    cap = 0;
-	unsigned    seen[NKW] = { 0 }, cseen[NKW] = { 0 }, *sn;
-	int	    k, nerr = 0;
+	struct line	  l;
+	char		 *buf = NULL, *dup, *dir, whybuf[CONF_IDMAX + 64];
+	const char	 *why, *why2;
+	size_t		  cap = 0;
+	unsigned	  seen[NKW] = { 0 }, cseen[NKW] = { 0 }, *sn;
+	int		  k, nerr = 0;
 	struct conf_conn *cur = NULL, *scratch;
 
 	memset(c, 0, sizeof(*c));
@@ -850,13 +852,12 @@ conf_read(FILE *f, const char *file, struct conf *c, FILE *err)
 		else if (sn[k] && !kws[k].repeat)
 			why = "given twice";
 		if (why == NULL &&
-		    (k == K_CONNECTION ?
-			    conn_name(c, cur, l.w[1], whybuf, sizeof(whybuf),
-				&why) :
-			kws[k].conn ?
-			    set_conn(cur, (enum kw)k, &l, dir, &why) :
-			    set(c, (enum kw)k, &l, dir, whybuf, sizeof(whybuf),
-				&why)) == 0) {
+		    (k == K_CONNECTION	? conn_name(c, cur, l.w[1], whybuf,
+					      sizeof(whybuf), &why) :
+			    kws[k].conn ? set_conn(
+					      cur, (enum kw)k, &l, dir, &why) :
+					  set(c, (enum kw)k, &l, dir, whybuf,
+					      sizeof(whybuf), &why)) == 0) {
 			if (!sn[k])
 				sn[k] = l.no;
 			goto next;

@@ -25,7 +25,7 @@
 enum conf_auth { CONF_AUTH_PSK, CONF_AUTH_CERT };
 
 struct conf_client {
-	char	       id[CONF_IDMAX]; /* as written; "*" any (CONF_AUTH_CERT) */
+	char id[CONF_IDMAX]; /* as written; "*" any (CONF_AUTH_CERT) */
 	enum conf_auth auth;
 	uint8_t	       psk[CONF_PSKMAX];
 	size_t	       psklen;
@@ -89,10 +89,10 @@ struct conf {
 	int		   nsplit;
 	struct conf_client client[CONF_MAXCLIENTS];
 	int		   nclients;
-	uint32_t	   ike_lifetime; /* seconds until the IKE_SA is rekeyed */
-	uint32_t	   child_lifetime; /* seconds until a CHILD_SA is rekeyed */
-	uint32_t	   dpd; /* seconds of silence before a liveness check */
-	char		   keylog[PATH_MAX]; /* ikev2_decryption_table; "" none */
+	uint32_t ike_lifetime; /* seconds until the IKE_SA is rekeyed */
+	uint32_t child_lifetime; /* seconds until a CHILD_SA is rekeyed */
+	uint32_t dpd; /* seconds of silence before a liveness check */
+	char	 keylog[PATH_MAX]; /* ikev2_decryption_table; "" none */
 
 	/* The client role; each connection also sets ike. */
 	struct conf_conn conn[CONF_MAXCONNS];

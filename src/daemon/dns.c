@@ -101,14 +101,14 @@ fail:
  * taken for ours.
  */
 static int
-rewrite(const char *path, const char *dev, const struct addr *a, size_t n,
-    bool add)
+rewrite(
+    const char *path, const char *dev, const struct addr *a, size_t n, bool add)
 {
-	char	ours[MAXDNS][LINE_MAX_];
-	char   *old = NULL, *out = NULL, *s, *e;
-	size_t	len, olen = 0, i, l;
-	int	fd, rc = -1;
-	FILE   *f = NULL;
+	char   ours[MAXDNS][LINE_MAX_];
+	char  *old = NULL, *out = NULL, *s, *e;
+	size_t len, olen = 0, i, l;
+	int    fd, rc = -1;
+	FILE  *f = NULL;
 
 	if (n > MAXDNS)
 		n = MAXDNS;
@@ -171,9 +171,9 @@ dns_file_remove(
 static int
 resolved(const char *dev, const struct addr *a, size_t n)
 {
-	char  tool[PATH_MAX], s[MAXDNS][ADDR_STRLEN];
-	char *argv[4 + MAXDNS] = { tool, "dns", (char *)dev };
-	char *dom[] = { tool, "domain", (char *)dev, "~.", NULL };
+	char   tool[PATH_MAX], s[MAXDNS][ADDR_STRLEN];
+	char  *argv[4 + MAXDNS] = { tool, "dns", (char *)dev };
+	char  *dom[] = { tool, "domain", (char *)dev, "~.", NULL };
 	size_t i;
 
 	if (proc_which("resolvectl", tool, sizeof(tool)) == -1) {
@@ -183,8 +183,8 @@ resolved(const char *dev, const struct addr *a, size_t n)
 	for (i = 0; i < n && i < MAXDNS; i++)
 		argv[3 + i] = (char *)addr_ntop(&a[i], s[i], sizeof(s[i]));
 	argv[3 + i] = NULL;
-	if (proc_run("resolvectl dns", argv, tool_env, NULL,
-		TOOL_TIMEOUT_MS) == -1 ||
+	if (proc_run("resolvectl dns", argv, tool_env, NULL, TOOL_TIMEOUT_MS) ==
+		-1 ||
 	    proc_run("resolvectl domain", dom, tool_env, NULL,
 		TOOL_TIMEOUT_MS) == -1)
 		return -1;
@@ -194,16 +194,16 @@ resolved(const char *dev, const struct addr *a, size_t n)
 static int
 resolvconf(const char *dev, const struct addr *a, size_t n, bool add)
 {
-	char	rec[IFNAMSIZ + 8], s[ADDR_STRLEN], in[MAXDNS * 40] = "";
-	char   *argv[] = { RESOLVCONF, add ? "-a" : "-d", rec, NULL };
-	size_t	i, used = 0;
+	char   rec[IFNAMSIZ + 8], s[ADDR_STRLEN], in[MAXDNS * 40] = "";
+	char  *argv[] = { RESOLVCONF, add ? "-a" : "-d", rec, NULL };
+	size_t i, used = 0;
 
 	snprintf(rec, sizeof(rec), "%s.moat", dev);
 	for (i = 0; add && i < n && i < MAXDNS; i++)
 		used += (size_t)snprintf(in + used, sizeof(in) - used,
 		    "nameserver %s\n", addr_ntop(&a[i], s, sizeof(s)));
-	return proc_run(add ? "resolvconf -a" : "resolvconf -d", argv,
-	    tool_env, add ? in : NULL, TOOL_TIMEOUT_MS);
+	return proc_run(add ? "resolvconf -a" : "resolvconf -d", argv, tool_env,
+	    add ? in : NULL, TOOL_TIMEOUT_MS);
 }
 
 int

@@ -21,9 +21,9 @@ void dns_unset(enum conf_dns, const char *file, const char *dev,
     const struct addr *, size_t);
 /* The file method: "nameserver ADDR  # moat DEV" lines at the top of
  * path; remove takes out exactly such lines for these addresses. */
-int dns_file_add(const char *path, const char *dev, const struct addr *,
-    size_t);
-int dns_file_remove(const char *path, const char *dev, const struct addr *,
-    size_t);
+int dns_file_add(
+    const char *path, const char *dev, const struct addr *, size_t);
+int dns_file_remove(
+    const char *path, const char *dev, const struct addr *, size_t);
 
 #endif

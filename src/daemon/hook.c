@@ -53,8 +53,10 @@ hook_split(const struct ike_sa_info *in, struct prefix *out, size_t max)
 		c = &in->child[i];
 		for (j = 0; j < c->nremote_ts; j++) {
 			for (k = 0; k < n; k++)
-				if (addr_eq(&out[k].addr, &c->remote_ts[j].addr) &&
-				    addr_eq(&out[k].mask, &c->remote_ts[j].mask))
+				if (addr_eq(
+					&out[k].addr, &c->remote_ts[j].addr) &&
+				    addr_eq(
+					&out[k].mask, &c->remote_ts[j].mask))
 					break;
 			if (k == n && n < max)
 				out[n++] = c->remote_ts[j];
@@ -106,8 +108,8 @@ hook_env_build(struct hook_env *e, const char *event, const char *conn,
 {
 	struct prefix		     split[HOOK_MAXSPLIT];
 	const struct ike_child_info *c = in->nchild > 0 ? &in->child[0] : NULL;
-	char			     l[ADDR_STRLEN], r[ADDR_STRLEN],
-	    v[ADDR_STRLEN], list[HOOK_MAXSPLIT * PREFIX_STRLEN];
+	char l[ADDR_STRLEN], r[ADDR_STRLEN], v[ADDR_STRLEN],
+	    list[HOOK_MAXSPLIT * PREFIX_STRLEN];
 	char   spi_in[16] = "", spi_out[16] = "", reqid[16] = "";
 	size_t n = hook_split(in, split, HOOK_MAXSPLIT);
 
@@ -137,9 +139,9 @@ hook_env_build(struct hook_env *e, const char *event, const char *conn,
 	    hook_env_add(e, "MOAT_SPLIT", "%s",
 		words_prefix(split, n, list, sizeof(list))) == -1 ||
 	    hook_env_add(e, "MOAT_DNS", "%s",
-		words_addr(in->dns, in->ndns < IKE_MAXDNS ? in->ndns :
-							    IKE_MAXDNS,
-		    list, sizeof(list))) == -1 ||
+		words_addr(in->dns,
+		    in->ndns < IKE_MAXDNS ? in->ndns : IKE_MAXDNS, list,
+		    sizeof(list))) == -1 ||
 	    hook_env_add(e, "MOAT_SPI_IN", "%s", spi_in) == -1 ||
 	    hook_env_add(e, "MOAT_SPI_OUT", "%s", spi_out) == -1 ||
 	    hook_env_add(e, "MOAT_REQID", "%s", reqid) == -1)

@@ -49,8 +49,8 @@ ifconf_addr(bool add, const struct addr *a, const char *dev)
 }
 
 int
-ifconf_route(bool add, const struct prefix *p, const struct addr *src,
-    const char *dev)
+ifconf_route(
+    bool add, const struct prefix *p, const struct addr *src, const char *dev)
 {
 	char		 buf[NL_BUFSZ], s[PREFIX_STRLEN];
 	struct nl	*nl;

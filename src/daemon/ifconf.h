@@ -12,7 +12,7 @@ int ifconf_addr(bool add, const struct addr *, const char *dev);
 /* A route to p through dev with source src (af 0: none). Adding one
  * that exists (to p in the main table, by any device) fails with errno
  * EEXIST and is not logged: moatd never takes a route over. */
-int ifconf_route(bool add, const struct prefix *p, const struct addr *src,
-    const char *dev);
+int ifconf_route(
+    bool add, const struct prefix *p, const struct addr *src, const char *dev);
 
 #endif

@@ -24,7 +24,8 @@
 #include "log.h"
 #include "proc.h"
 
-#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define DEFAULT_PATH \
+	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 static void
 flush_line(struct proc *p)
@@ -182,7 +183,8 @@ proc_start(struct proc *p, struct ev_loop *loop, const char *tag,
 	if (input != NULL) {
 		/* The tools' input is a few lines: the pipe holds them. */
 		if (pipe2(in, O_CLOEXEC) == -1 ||
-		    write(in[1], input, strlen(input)) != (ssize_t)strlen(input))
+		    write(in[1], input, strlen(input)) !=
+			(ssize_t)strlen(input))
 			goto fail;
 		close(in[1]);
 		in[1] = -1;
@@ -323,8 +325,8 @@ proc_result(const struct proc *p, char *buf, size_t len)
 		snprintf(buf, len, "timed out after %u s (killed)",
 		    p->timeout_ms / 1000);
 	else if (WIFEXITED(p->status))
-		snprintf(buf, len, "exited with status %d",
-		    WEXITSTATUS(p->status));
+		snprintf(
+		    buf, len, "exited with status %d", WEXITSTATUS(p->status));
 	else if (WIFSIGNALED(p->status))
 		snprintf(buf, len, "killed by signal %d", WTERMSIG(p->status));
 	else

@@ -52,8 +52,8 @@ void proc_wait(struct proc *);
 /* Ends it now: SIGTERM, then what proc_wait does. */
 void proc_stop(struct proc *);
 /* Runs it to its end without a loop: 0 if it exited with status 0. */
-int proc_run(const char *tag, char *const argv[], char *const envp[],
-    const char *input, uint32_t timeout_ms);
+int  proc_run(const char *tag, char *const argv[], char *const envp[],
+     const char *input, uint32_t timeout_ms);
 bool proc_ok(const struct proc *);
 /* "exited with status 3", "killed by signal 9", "timed out after 10 s". */
 const char *proc_result(const struct proc *, char *, size_t);

@@ -47,11 +47,11 @@ check(const struct conf *c)
 		return;
 	}
 	if (c->id[0] == '\0' || (c->nclients < 1 && c->nconns < 1) ||
-	    c->nconns > CONF_MAXCONNS ||
-	    c->nclients > CONF_MAXCLIENTS || c->nike_prop < 1 ||
-	    c->nike_prop > CONF_MAXPROP || c->nesp_prop < 1 ||
-	    c->nesp_prop > CONF_MAXPROP || c->nca > CONF_MAXCA ||
-	    c->ndns > CONF_MAXDNS || c->nsplit > CONF_MAXSPLIT)
+	    c->nconns > CONF_MAXCONNS || c->nclients > CONF_MAXCLIENTS ||
+	    c->nike_prop < 1 || c->nike_prop > CONF_MAXPROP ||
+	    c->nesp_prop < 1 || c->nesp_prop > CONF_MAXPROP ||
+	    c->nca > CONF_MAXCA || c->ndns > CONF_MAXDNS ||
+	    c->nsplit > CONF_MAXSPLIT)
 		abort();
 	if ((c->cert[0] == '\0') != (c->key[0] == '\0'))
 		abort();

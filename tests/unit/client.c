@@ -51,13 +51,13 @@ env_get(const struct hook_env *e, const char *name)
 static void
 test_env(void)
 {
-	static struct hook_env	e;
-	struct ike_sa_info	in;
-	struct prefix		lts[1] = { pfx("10.0.2.7/32") },
+	static struct hook_env e;
+	struct ike_sa_info     in;
+	struct prefix	       lts[1] = { pfx("10.0.2.7/32") },
 		      r0[2] = { pfx("10.0.1.0/24"), pfx("10.0.4.0/24") },
 		      r1[2] = { pfx("10.0.4.0/24"), pfx("192.168.0.0/16") },
 		      split[HOOK_MAXSPLIT];
-	size_t			i;
+	size_t i;
 
 	memset(&in, 0, sizeof(in));
 	in.conn = "home";
@@ -103,7 +103,8 @@ test_env(void)
 	is_str(env_get(&e, "MOAT_REMOTE_ID"), "C=CH, O=Example, CN=gw",
 	    "MOAT_REMOTE_ID with blanks, as one value");
 	is_str(env_get(&e, "MOAT_VIRTUAL_IP"), "10.0.2.7", "MOAT_VIRTUAL_IP");
-	is_str(env_get(&e, "MOAT_SPLIT"), "10.0.1.0/24 10.0.4.0/24 192.168.0.0/16",
+	is_str(env_get(&e, "MOAT_SPLIT"),
+	    "10.0.1.0/24 10.0.4.0/24 192.168.0.0/16",
 	    "MOAT_SPLIT: every CHILD_SA's remote selectors, each once");
 	is_str(env_get(&e, "MOAT_DNS"), "10.0.1.1 10.0.1.2", "MOAT_DNS");
 	is_str(env_get(&e, "MOAT_SPI_IN"), "0xc0ffee01",
@@ -113,7 +114,8 @@ test_env(void)
 	is_str(env_get(&e, "MOAT_REQID"), "7", "MOAT_REQID: the first's");
 	is_int(hook_env_add(&e, "MOAT_REASON", "%s", "the peer deleted it"), 0,
 	    "a variable added later");
-	is_str(env_get(&e, "MOAT_REASON"), "the peer deleted it", "... is there");
+	is_str(
+	    env_get(&e, "MOAT_REASON"), "the peer deleted it", "... is there");
 	ok(e.envp[15] == NULL, "... still NULL-terminated");
 
 	memset(&in, 0, sizeof(in));
@@ -142,9 +144,9 @@ test_env(void)
 }
 
 struct res {
-	bool	done;
-	int	status;
-	bool	timed_out;
+	bool		done;
+	int		status;
+	bool		timed_out;
 	struct ev_loop *loop;
 };
 
@@ -211,7 +213,7 @@ chatty(void)
 static void
 test_proc(void)
 {
-	static char   *none[] = { NULL }, *foo[] = { "FOO=bar", NULL };
+	static char    *none[] = { NULL }, *foo[] = { "FOO=bar", NULL };
 	struct ev_loop *loop = ev_loop_new();
 	struct res	r;
 	struct proc	p;
@@ -251,8 +253,7 @@ test_proc(void)
 	t0 = ev_now_ms();
 	/* sleep itself, not a shell: dash clears its signal mask. */
 	if (proc_which("sleep", sleep, sizeof(sleep)) == -1 ||
-	    proc_start(&p, loop, "t", sl, none, NULL, 1000, on_done, &r) ==
-		-1)
+	    proc_start(&p, loop, "t", sl, none, NULL, 1000, on_done, &r) == -1)
 		abort();
 	r.loop = loop;
 	ev_run(loop);
@@ -264,11 +265,11 @@ test_proc(void)
 	p.status = r.status;
 	p.timed_out = true;
 	p.timeout_ms = 1000;
-	is_str(proc_result(&p, buf, sizeof(buf)), "timed out after 1 s (killed)",
-	    "... in words");
+	is_str(proc_result(&p, buf, sizeof(buf)),
+	    "timed out after 1 s (killed)", "... in words");
 	t0 = ev_now_ms();
-	r = run_sh("trap '' TERM; sleep 30 & wait; sleep 30", none, NULL, 500,
-	    NULL);
+	r = run_sh(
+	    "trap '' TERM; sleep 30 & wait; sleep 30", none, NULL, 500, NULL);
 	ok(r.timed_out && WIFSIGNALED(r.status) &&
 		WTERMSIG(r.status) == SIGKILL,
 	    "one that ignores SIGTERM gets SIGKILL after the grace (blocking)");
@@ -323,8 +324,8 @@ put(const char *path, const char *text)
 static void
 test_dns_file(void)
 {
-	char	    dir[] = "/tmp/moat-unit-dns.XXXXXX", path[PATH_MAX],
-		    file[PATH_MAX], *s;
+	char dir[] = "/tmp/moat-unit-dns.XXXXXX", path[PATH_MAX],
+	     file[PATH_MAX], *s;
 	struct addr ns[2] = { ad("10.0.1.1"), ad("10.0.1.2") };
 	const char *user = "# the user's\n"
 			   "nameserver 10.0.1.1\n"

@@ -301,9 +301,9 @@ test_limits(void)
 static void
 test_conns(void)
 {
-	char			*err;
-	const struct conf_conn	*k;
-	char			 s[PREFIX_STRLEN];
+	char		       *err;
+	const struct conf_conn *k;
+	char			s[PREFIX_STRLEN];
 
 	is_int(parse(BASE "identity rw.example\n"
 			  "connection home\n"
@@ -345,8 +345,8 @@ test_conns(void)
 	    "... dns file, relative to the file's directory");
 	ok(!k->autostart, "... auto add");
 	k = &cf.conn[1];
-	ok(strcmp(k->name, "office") == 0 && k->line == 17 &&
-		k->psklen == 2 && k->nremote_ts == 0,
+	ok(strcmp(k->name, "office") == 0 && k->line == 17 && k->psklen == 2 &&
+		k->nremote_ts == 0,
 	    "the second connection");
 	ok(k->hook_timeout == 10 && !k->hook_down && k->dns == CONF_DNS_AUTO &&
 		k->autostart && k->up_script[0] == '\0',
@@ -452,8 +452,10 @@ test_badconn(void)
 		abort();
 	fprintf(f, BASE "identity rw.example\n");
 	for (i = 0; i <= CONF_MAXCONNS; i++)
-		fprintf(f, "connection c%zu\ngateway 198.51.100.1\n"
-			   "remote-identity gw\npsk 0x01\n", i);
+		fprintf(f,
+		    "connection c%zu\ngateway 198.51.100.1\n"
+		    "remote-identity gw\npsk 0x01\n",
+		    i);
 	fclose(f);
 	is_int(parse(text, &cf, &err), -1, "17 connections are too many");
 	is_str(err,
