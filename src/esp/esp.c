@@ -58,21 +58,22 @@ cipher_of(const struct esp_sa_params *p, size_t keylen)
 	}
 }
 
-static const char *
-digest_of(enum esp_auth a, uint8_t *icvlen)
+/* The truncated ICV's length (RFC 2404, RFC 4868). */
+static bool
+icv_of(enum esp_auth a, uint8_t *icvlen)
 {
 	switch (a) {
 	case ESP_AUTH_HMAC_SHA1_96:
 		*icvlen = 12;
-		return "SHA1";
+		return true;
 	case ESP_AUTH_HMAC_SHA256_128:
 		*icvlen = 16;
-		return "SHA256";
+		return true;
 	case ESP_AUTH_HMAC_SHA512_256:
 		*icvlen = 32;
-		return "SHA512";
+		return true;
 	default:
-		return NULL;
+		return false;
 	}
 }
 
@@ -86,24 +87,6 @@ cipher_ctx(const EVP_CIPHER *c, const uint8_t *key, bool enc)
 	if (EVP_CipherInit_ex(ctx, c, NULL, key, NULL, enc) != 1 ||
 	    EVP_CIPHER_CTX_set_padding(ctx, 0) != 1) {
 		EVP_CIPHER_CTX_free(ctx);
-		return NULL;
-	}
-	return ctx;
-}
-
-static EVP_MAC_CTX *
-hmac_ctx(EVP_MAC *mac, const char *digest, const uint8_t *key, size_t len)
-{
-	OSSL_PARAM   params[2];
-	EVP_MAC_CTX *ctx;
-
-	params[0] = OSSL_PARAM_construct_utf8_string(
-	    OSSL_MAC_PARAM_DIGEST, (char *)digest, 0);
-	params[1] = OSSL_PARAM_construct_end();
-	if ((ctx = EVP_MAC_CTX_new(mac)) == NULL)
-		return NULL;
-	if (EVP_MAC_init(ctx, key, len, params) != 1) {
-		EVP_MAC_CTX_free(ctx);
 		return NULL;
 	}
 	return ctx;
@@ -129,15 +112,9 @@ key_cbc(struct esp_sa *sa, size_t klen)
 static int
 key_hmac(struct esp_sa *sa)
 {
-	const char *digest = digest_of(sa->p.auth, &sa->icvlen);
-	EVP_MAC	   *mac;
-
-	if (digest == NULL || (mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
+	if (!icv_of(sa->p.auth, &sa->icvlen))
 		return -1;
-	sa->h_out = hmac_ctx(mac, digest, sa->p.akey, sa->p.akeylen);
-	sa->h_in = hmac_ctx(mac, digest, sa->p.akey, sa->p.akeylen);
-	EVP_MAC_free(mac);
-	return sa->h_out != NULL && sa->h_in != NULL ? 0 : -1;
+	return esp_hmac_init(&sa->hmac, sa->p.auth, sa->p.akey, sa->p.akeylen);
 }
 
 struct esp_sa *
@@ -212,8 +189,6 @@ esp_sa_free(struct esp_sa *sa)
 	EVP_CIPHER_CTX_free(sa->c_out);
 	EVP_CIPHER_CTX_free(sa->c_in);
 	EVP_CIPHER_CTX_free(sa->ivgen);
-	EVP_MAC_CTX_free(sa->h_out);
-	EVP_MAC_CTX_free(sa->h_in);
 	esp_replay_free(&sa->rp);
 	OPENSSL_cleanse(sa, sizeof(*sa));
 	free(sa);
@@ -238,12 +213,9 @@ esp_sa_memory(const struct esp_sa *sa)
 	 * it through CRYPTO_set_mem_functions. */
 	static const size_t cipher[] = { [ESP_ENC_AES_GCM_16] = 1144,
 		[ESP_ENC_CHACHA20_POLY1305] = 1032, [ESP_ENC_AES_CBC] = 632 };
-	static const size_t mac[] = { [ESP_AUTH_HMAC_SHA1_96] = 732,
-		[ESP_AUTH_HMAC_SHA256_128] = 792,
-		[ESP_AUTH_HMAC_SHA512_256] = 1136 };
 	size_t n = sizeof(*sa) + sa->rp.nblocks * sizeof(uint64_t);
 
-	n += 2 * cipher[sa->p.enc] + 2 * mac[sa->p.auth];
+	n += 2 * cipher[sa->p.enc]; /* the HMAC's states are in *sa */
 	return sa->ivgen != NULL ? n + 632 : n; /* AES-ECB for CBC's IVs */
 }
 
@@ -289,28 +261,18 @@ aead_setup(const struct esp_sa *sa, const uint8_t *h, uint64_t seq,
 	return 12;
 }
 
-/* The HMAC of len bytes at p, plus the ESN high bits when the SA has
- * them. */
-static int
-hmac(EVP_MAC_CTX *ctx, const struct esp_sa *sa, const uint8_t *p, size_t len,
-    uint64_t seq, uint8_t *out)
+/* The ICV of len bytes at p, plus the ESN high bits when the SA has
+ * them (RFC 4303 2.2.1). */
+static void
+icv(const struct esp_sa *sa, const uint8_t *p, size_t len, uint64_t seq,
+    uint8_t *out)
 {
 	uint8_t md[64], hi[4];
-	size_t	mdlen;
 
-	if (EVP_MAC_init(ctx, NULL, 0, NULL) != 1 ||
-	    EVP_MAC_update(ctx, p, len) != 1)
-		return -1;
-	if (sa->p.esn) {
-		put32(hi, (uint32_t)(seq >> 32));
-		if (EVP_MAC_update(ctx, hi, 4) != 1)
-			return -1;
-	}
-	if (EVP_MAC_final(ctx, md, &mdlen, sizeof(md)) != 1 ||
-	    mdlen < sa->icvlen)
-		return -1;
+	put32(hi, (uint32_t)(seq >> 32));
+	esp_hmac(&sa->hmac, p, len, hi, sa->p.esn ? 4 : 0, md);
 	memcpy(out, md, sa->icvlen);
-	return 0;
+	OPENSSL_cleanse(md, sizeof(md));
 }
 
 static int
@@ -390,9 +352,7 @@ esp_seal_iv(struct esp_sa *sa, uint8_t *buf, size_t cap, size_t len,
 			    1 ||
 			cipher(sa->c_out, pt, ptlen) == -1))
 			return ESP_E_ICV;
-		if (hmac(sa->h_out, sa, h, (size_t)(pt + ptlen - h), seq,
-			pt + ptlen) == -1)
-			return ESP_E_ICV;
+		icv(sa, h, (size_t)(pt + ptlen - h), seq, pt + ptlen);
 	}
 	sa->seq = seq;
 	count(sa, len, now);
@@ -422,7 +382,7 @@ enum esp_err
 esp_open(struct esp_sa *sa, uint8_t *pkt, size_t len, uint64_t now,
     uint8_t **payload, size_t *plen, uint8_t *next)
 {
-	uint8_t *ct = pkt + 8 + sa->ivlen, icv[ESP_ICV_MAX];
+	uint8_t *ct = pkt + 8 + sa->ivlen, want[ESP_ICV_MAX];
 	uint8_t	 nonce[12], aad[12];
 	size_t	 ctlen, aadlen;
 	uint64_t seq;
@@ -454,8 +414,8 @@ esp_open(struct esp_sa *sa, uint8_t *pkt, size_t len, uint64_t now,
 			return ESP_E_ICV;
 		}
 	} else {
-		if (hmac(sa->h_in, sa, pkt, len - sa->icvlen, seq, icv) == -1 ||
-		    CRYPTO_memcmp(icv, ct + ctlen, sa->icvlen) != 0) {
+		icv(sa, pkt, len - sa->icvlen, seq, want);
+		if (CRYPTO_memcmp(want, ct + ctlen, sa->icvlen) != 0) {
 			sa->st.bad_icv++;
 			return ESP_E_ICV;
 		}
