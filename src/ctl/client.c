@@ -56,3 +56,28 @@ out:
 		close(fd);
 	return rc;
 }
+
+/* A request whose body is the arguments, one a line. */
+int
+ctl_request_args(const char *verb, int argc, char **argv, FILE *out)
+{
+	char  *body = NULL;
+	size_t len = 0;
+	FILE  *f;
+	int    i, rc;
+
+	for (i = 0; i < argc; i++)
+		if (strchr(argv[i], '\n') != NULL || argv[i][0] == '\0') {
+			fprintf(stderr, "moatctl %s: argument %d is %s\n", verb,
+			    i + 1, argv[i][0] == '\0' ? "empty" : "more than a line");
+			return 2;
+		}
+	if ((f = open_memstream(&body, &len)) == NULL)
+		return 2;
+	for (i = 0; i < argc; i++)
+		fprintf(f, "%s\n", argv[i]);
+	fclose(f);
+	rc = ctl_request(verb, body, len, out);
+	free(body);
+	return rc;
+}

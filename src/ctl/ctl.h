@@ -21,8 +21,14 @@ int  ctl_fw_matrix(int, char **);
 int  ctl_stats(int, char **);
 int  ctl_status(int, char **);
 int  ctl_setkey(int, char **);
+int  ctl_up(int, char **);
+int  ctl_down(int, char **);
+int  ctl_leases(int, char **);
+int  ctl_reload(int, char **);
 /* One request to moatd (client.c): its answer goes to out; 0 done, 1
  * refused (the reason on stderr), 2 moatd could not be reached. */
 int ctl_request(const char *verb, const char *body, size_t len, FILE *out);
+/* The same with the arguments as the body, one a line. */
+int ctl_request_args(const char *verb, int argc, char **argv, FILE *out);
 
 #endif

@@ -7,12 +7,19 @@
 #include "log.h"
 
 static const struct ctl_verb verbs[] = {
+	{ "down", "delete a connection's IKE_SAs, or one IKE_SA by SPI",
+	    ctl_down },
 	{ "fw", "packet filter rulesets: check, save, eval, trace, iptables",
 	    ctl_fw },
 	{ "help", "show this help", ctl_help },
+	{ "leases", "moatd's address pool: online and remembered leases",
+	    ctl_leases },
+	{ "reload", "moatd reads moat.conf and its ruleset again", ctl_reload },
 	{ "setkey", "setkey(8) files for moatd's SAD and SPD", ctl_setkey },
 	{ "stats", "moatd's data plane counters", ctl_stats },
-	{ "status", "moatd's IKE_SAs and CHILD_SAs", ctl_status },
+	{ "status", "moatd's IKE_SAs and CHILD_SAs, their traffic [--json]",
+	    ctl_status },
+	{ "up", "start a connection of moat.conf", ctl_up },
 	{ "version", "print the version", ctl_version },
 };
 

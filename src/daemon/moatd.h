@@ -31,6 +31,7 @@ struct moatd {
 	X509_STORE	    *cas;
 	struct pool	    *pool;
 	struct client	    *client; /* the client role (client.c) */
+	struct control	    *ctl; /* the control socket's clients (control.c) */
 	uint8_t		     ikebuf[IKE_MSG_MAX];
 };
 
