@@ -10,6 +10,8 @@
 #define IKE_RETRANS_TRIES 5
 #define IKE_HALFOPEN_MS 30000 /* an IKE_SA_INIT not followed by IKE_AUTH */
 #define IKE_IDTEXT 256
+#define IKE_COOKIE_AFTER 64 /* half-open SAs before COOKIEs are asked for */
+#define IKE_HALFOPEN_MAX 4096 /* half-open SAs before none is taken */
 
 enum ike_state {
 	IKE_S_INIT, /* responder: IKE_SA_INIT answered, IKE_AUTH awaited */
@@ -72,6 +74,7 @@ struct ike_sa {
 	/* Responder side of the window: requests from the peer. */
 	uint32_t recv_msgid; /* next expected */
 	uint8_t *resp; /* the answer to recv_msgid - 1 */
+	uint8_t	 req_digest[32]; /* SHA-256 of that request */
 	size_t	 resplen;
 	/* Requester side: our requests (window of one). */
 	uint32_t       send_msgid;
@@ -118,6 +121,7 @@ struct ike {
 	uint32_t	next_reqid;
 	FILE	       *keylog;
 	char		conf_id[IKE_IDTEXT]; /* ours, as text */
+	uint8_t		cookie_secret[32]; /* 2.6 */
 	/* Scratch for building messages, one at a time. */
 	uint8_t plain[IKE_MSG_MAX], out[IKE_MSG_MAX];
 	/* The decrypted message being handled: its payloads point here

@@ -5,6 +5,7 @@
  * with backoff, and the dispatch of a received message to its exchange.
  */
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include <stdlib.h>
@@ -500,15 +501,29 @@ open_sk(struct ike_sa *sa, struct ike_msg *m)
 	return 0;
 }
 
+static int
+req_digest(const uint8_t *p, size_t len, uint8_t d[32])
+{
+	unsigned int n;
+
+	return EVP_Digest(p, len, d, &n, EVP_sha256(), NULL) == 1 ? 0 : -1;
+}
+
 static void
 request(struct ike_sa *sa, const struct ike_path *path, struct ike_msg *m)
 {
+	uint8_t d[32];
+
 	char x[16];
 
 	if (m->hdr.msgid + 1 == sa->recv_msgid && sa->resp != NULL) {
-		/* 2.1: a retransmission gets the same answer again. */
-		sa->ike->ops.send(
-		    sa->ike->ops.arg, path, sa->resp, sa->resplen);
+		/* 2.1: a retransmission gets the same answer again; only the
+		 * same bytes are one, or anyone who saw the SPIs could have
+		 * the answer reflected at will (strongSwan compares too). */
+		if (req_digest(m->raw, m->hdr.len, d) == 0 &&
+		    memcmp(d, sa->req_digest, sizeof(d)) == 0)
+			sa->ike->ops.send(
+			    sa->ike->ops.arg, path, sa->resp, sa->resplen);
 		return;
 	}
 	if (m->hdr.msgid != sa->recv_msgid) {
@@ -519,6 +534,8 @@ request(struct ike_sa *sa, const struct ike_path *path, struct ike_msg *m)
 	}
 	if (open_sk(sa, m) == -1)
 		return;
+	if (req_digest(m->raw, m->hdr.len, sa->req_digest) == -1)
+		memset(sa->req_digest, 0, sizeof(sa->req_digest));
 	/* Authenticated: the peer may have moved (RFC 3947, 2.23). */
 	sa->path = *path;
 	sa->last_rx = ev_now_ms();
@@ -644,7 +661,9 @@ ike_input(struct ike *ike, const struct ike_path *path, const uint8_t *buf,
 		}
 		if ((sa = ike_sa_find_init(ike, m->hdr.spi_i, path)) != NULL) {
 			if (sa->state == IKE_S_INIT && sa->init_resp != NULL &&
-			    sa->recv_msgid == 1)
+			    sa->recv_msgid == 1 &&
+			    m->hdr.len == sa->init_reqlen &&
+			    memcmp(m->raw, sa->init_req, sa->init_reqlen) == 0)
 				ike->ops.send(ike->ops.arg, path, sa->init_resp,
 				    sa->init_resplen);
 			goto out;
@@ -676,6 +695,8 @@ ike_new(const struct ike_conf *conf, const struct ike_ops *ops,
 	ike->loop = loop;
 	ike->next_reqid = 1;
 	ev_timer_init(&ike->reap, reap, ike);
+	if (RAND_bytes(ike->cookie_secret, sizeof(ike->cookie_secret)) != 1)
+		abort();
 	if (ike_id_print(conf->idtype, conf->id, conf->idlen, ike->conf_id,
 		sizeof(ike->conf_id)) == -1)
 		ike->conf_id[0] = '\0';

@@ -156,6 +156,53 @@ refuse(struct ike *ike, const struct ike_path *path, const struct ike_msg *m,
 		ike_send_plain(ike, path, &h, w.w.p, w.w.off);
 }
 
+/*
+ * 2.6: with many half-open SAs, an IKE_SA_INIT makes state only if it
+ * carries the COOKIE we would answer it with, Hash(Ni | IPi | SPIi |
+ * secret), which a peer that spoofs its address never sees; past a hard
+ * limit nothing more is taken.
+ */
+static bool
+cookie_ok(struct ike *ike, const struct ike_path *path, const struct ike_msg *m,
+    const struct ike_pl *pn, const char *from)
+{
+	const struct ike_pl *pc = ike_msg_notify(m, IKE_N_COOKIE);
+	struct ike_notify_pl n;
+	struct ike_err	     e;
+	const struct ike_sa *sa;
+	uint8_t		     b[IKE_NONCE_MAX + 16 + 8 + 32], want[32];
+	struct buf_wr	     w;
+	unsigned int	     hl;
+	size_t		     half = 0;
+
+	for (sa = ike->sas; sa != NULL; sa = sa->next)
+		if (sa->state == IKE_S_INIT && !sa->initiator)
+			half++;
+	if (half < IKE_COOKIE_AFTER)
+		return true;
+	if (half >= IKE_HALFOPEN_MAX) {
+		log_info("IKE_SA_INIT from %s dropped: %zu half-open SAs", from,
+		    half);
+		return false;
+	}
+	buf_wr_init(&w, b, sizeof(b));
+	buf_put_bytes(&w, pn->body, pn->len);
+	buf_put_bytes(&w, path->remote.u.b, (size_t)addr_len(path->remote.af));
+	buf_put_u64(&w, m->hdr.spi_i);
+	buf_put_bytes(&w, ike->cookie_secret, sizeof(ike->cookie_secret));
+	if (w.err || EVP_Digest(b, w.off, want, &hl, EVP_sha256(), NULL) != 1)
+		return false;
+	OPENSSL_cleanse(b, sizeof(b));
+	if (pc != NULL && ike_pl_notify(pc, &n, &e) == 0 &&
+	    n.len == sizeof(want) && CRYPTO_memcmp(n.data, want, n.len) == 0)
+		return true;
+	log_debug("IKE_SA_INIT from %s: %zu half-open SAs, answered with a "
+		  "COOKIE",
+	    from, half);
+	refuse(ike, path, m, IKE_N_COOKIE, want, sizeof(want));
+	return false;
+}
+
 /* Exactly one payload of a type, else INVALID_SYNTAX. */
 static const struct ike_pl *
 one(const struct ike_msg *m, uint8_t type, const char *from, const char *name)
@@ -198,6 +245,8 @@ ike_init_request(
 		refuse(ike, path, m, IKE_N_INVALID_SYNTAX, NULL, 0);
 		return;
 	}
+	if (!cookie_ok(ike, path, m, pn, from))
+		return;
 	if ((offer = malloc(sizeof(*offer))) == NULL)
 		return;
 	if (ike_pl_sa(psa, offer, &e) == -1 || ike_pl_ke(pke, &ke, &e) == -1) {
