@@ -4,7 +4,9 @@
 # of tests/interop/lib.sh, beside a strongSwan roadwarrior rw2 that stays
 # connected: while up, rw1 has exactly the pushed address, a route to the
 # split network and the DNS line, reaches the LAN and its DNS server
-# through the tunnel; after SIGTERM it has exactly what it had before
+# through the tunnel; after moatctl down home, exactly what it had
+# before, and an SA and policy keyed by hand in the same moatd are left;
+# after SIGTERM it has exactly what it had before
 # (an unrelated route of its own included), the gateway holds no IKE_SA
 # of rw.example, and rw2's SA and traffic are untouched.
 . "$(dirname "$0")/../tap.sh"
@@ -65,6 +67,36 @@ local $vip dev moat1 table local proto kernel scope host src $vip" \
 	ok $? "rw1: ping 10.0.1.10 through the tunnel"
 	a=$(rw_run rw1 "$PY" "$PROBE" dns 10.0.1.1 fileserver.lan 2>&1)
 	is "$a" 10.0.1.10 "rw1: DNS on 10.0.1.1 says fileserver.lan is 10.0.1.10"
+
+	# Another tunnel of this moatd, keyed by hand: the connection's down
+	# must leave it, its policy and every route alone.
+	printf '%s\n' \
+	    'add 198.51.100.2 198.51.100.9 esp 0x9999 -m tunnel -r 64' \
+	    '  -E aes-gcm-16 0x3a7d0b5c9e214f6a8b1c2d3e4f5a6b7c01020304;' \
+	    'spdadd 10.0.9.0/24 10.0.8.0/24 any -P out ipsec' \
+	    '  esp/tunnel/198.51.100.2-198.51.100.9/require;' |
+	    "$MOATCTL" -S $T/rw1.sock setkey -c >/dev/null 2>&1
+	ok $? "rw1: a second, unrelated SA and policy added by hand"
+	"$MOATCTL" -S $T/rw1.sock setkey -D >$T/sad.1 2>&1
+	"$MOATCTL" -S $T/rw1.sock down home >/dev/null 2>&1
+	ok $? "rw1: moatctl down home"
+	wait_until 50 sh -c "! ip -n $NS_RW1 -4 -o addr show dev moat1 | grep -q inet"
+	net >$T/net.d
+	is "$(diff $T/net.0 $T/net.d)" "" \
+	    "rw1: after down, addresses and routes exactly as before (10.0.9.0/24 kept)"
+	cmp -s $T/rw1-resolv.conf $T/rw1-resolv.conf.0
+	ok $? "rw1: after down, resolv.conf exactly as before"
+	"$MOATCTL" -S $T/rw1.sock setkey -D >$T/sad.2 2>&1
+	grep -q "esp .*spi=39321(0x00009999)\|0x9999\|0x00009999" $T/sad.2
+	ok $? "rw1: the unrelated SA 0x9999 survives the connection's down"
+	[ "$(grep -c '^add ' $T/sad.2)" = 1 ]
+	ok $? "rw1: and it is the only SA left (the connection's two went)"
+	[ "$(grep -c '^add ' $T/sad.1)" = 3 ]
+	ok $? "rw1: before down there were three (the connection's two and it)"
+	"$MOATCTL" -S $T/rw1.sock setkey -DP >$T/spd.2 2>&1
+	grep -q "10.0.9.0/24" $T/spd.2 && ! grep -q "10.0.2" $T/spd.2
+	ok $? "rw1: its policy survives too, the connection's are gone"
+	[ $tap_failed -eq 0 ] || show $T/sad.2 $T/spd.2
 
 	pid=$(cat $T/rw1.pid)
 	kill $pid
