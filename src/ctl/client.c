@@ -7,6 +7,7 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -41,8 +42,11 @@ ctl_request(const char *verb, const char *body, size_t len, FILE *out)
 		    path, strerror(errno));
 		goto out;
 	}
-	if (ctlmsg_send(fd, req, vlen + 1 + len) == -1 ||
-	    ctlmsg_recv(fd, &ans, &alen) == -1 || alen < 2 ||
+	/* A refusal may come before the request is all sent (moatd checks
+	 * who connects first): read it even when sending failed. */
+	signal(SIGPIPE, SIG_IGN);
+	(void)ctlmsg_send(fd, req, vlen + 1 + len);
+	if (ctlmsg_recv(fd, &ans, &alen) == -1 || alen < 2 ||
 	    (ans[0] != '0' && ans[0] != '1') || ans[1] != '\n') {
 		fprintf(stderr, "moatctl: no answer from moatd at %s\n", path);
 		goto out;

@@ -79,10 +79,16 @@ changed(const struct conf *old, const struct conf *new, FILE *out)
 	size_t	    i;
 	int	    n = 0;
 
+	bool	    pool = !addr_eq(&old->pool.addr, &new->pool.addr) ||
+	    !addr_eq(&old->pool.mask, &new->pool.mask);
+
 	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
 		if (memcmp((const char *)old + fixed[i].off,
 			(const char *)new + fixed[i].off, fixed[i].len) == 0 ||
 		    (last != NULL && strcmp(last, fixed[i].kw) == 0))
+			continue;
+		/* The pool brings its own route: say pool, not route. */
+		if (pool && strcmp(fixed[i].kw, "route") == 0)
 			continue;
 		fprintf(out, "%s'%s'", n > 0 ? ", " : "", fixed[i].kw);
 		last = fixed[i].kw;

@@ -152,7 +152,7 @@ text_sa(struct walk *w, const struct ike_sa_info *in,
 	    in->initiator ? "initiator" : "responder",
 	    addr_ntop(&in->path.local, a, sizeof(a)), in->path.lport,
 	    in->local_id != NULL ? in->local_id : "?",
-	    in->nat ? ", behind NAT" : "");
+	    in->nat ? ", NAT detected" : "");
 	fprintf(f, "    %s", in->algs != NULL && in->algs[0] != '\0' ?
 		in->algs :
 		"no proposal chosen yet");
