@@ -12,7 +12,7 @@
  * run for real where a wait is short (the first DPD, the first two
  * retransmissions, a CHILD_SA lifetime of 1 s); the later retransmissions
  * (4, 8, 16 and 32 s) are fired by hand after checking when they were
- * due, so the whole file runs in about ten seconds.
+ * due, so the whole file runs in about eleven seconds.
  *
  * IKE_ENGINE_LOG=1 shows the engine's log.
  */
@@ -1505,9 +1505,11 @@ test_info(void)
 
 /* ---- 6. Rekeys by the initiator ---------------------------------- */
 
-/* A CREATE_CHILD_SA rekeying our CHILD_SA: the new SPI into *spi. */
+/* A CREATE_CHILD_SA rekeying our CHILD_SA under our new SPI spi, with
+ * the nonce ni as given. */
 static const struct dgram *
-rekey_child(struct ini *I, uint32_t rekey_spi, uint32_t spi, uint8_t *ni)
+rekey_child_nonce(
+    struct ini *I, uint32_t rekey_spi, uint32_t spi, const uint8_t *ni)
 {
 	static uint8_t		buf[MSGSZ];
 	static struct ike_sa_pl sa;
@@ -1524,8 +1526,6 @@ rekey_child(struct ini *I, uint32_t rekey_spi, uint32_t spi, uint8_t *ni)
 	addr_ntop(&I->vip, vip, sizeof(vip));
 	ts_range(&tsi, vip, vip);
 	ts_range(&tsr, "10.0.1.0", "10.0.1.255");
-	if (RAND_bytes(ni, 32) != 1)
-		abort();
 	ike_wr_init(&w, buf, sizeof(buf));
 	ike_put_notify(&w, IKE_PROTO_ESP, s, 4, IKE_N_REKEY_SA, NULL, 0);
 	ike_put_sa(&w, &sa);
@@ -1533,6 +1533,15 @@ rekey_child(struct ini *I, uint32_t rekey_spi, uint32_t spi, uint8_t *ni)
 	ike_put_ts(&w, IKE_PT_TSI, &tsi);
 	ike_put_ts(&w, IKE_PT_TSR, &tsr);
 	return request(I, IKE_CREATE_CHILD_SA, &w);
+}
+
+/* The same with a random nonce, into ni. */
+static const struct dgram *
+rekey_child(struct ini *I, uint32_t rekey_spi, uint32_t spi, uint8_t *ni)
+{
+	if (RAND_bytes(ni, 32) != 1)
+		abort();
+	return rekey_child_nonce(I, rekey_spi, spi, ni);
 }
 
 static void
@@ -1945,6 +1954,418 @@ out:
 	ini_free(I);
 }
 
+/* ---- 8. Rekey collisions (2.8.1, 2.8.2) ---------------------------- */
+
+/*
+ * Both ends rekey the same SA at once. The SA made with the lowest of
+ * the four nonces is redundant and its initiator deletes it. The
+ * engine's nonces are random; ours decide: all-0x00 in the exchange
+ * whose SA is to be redundant, all-0xff in the other. engine_loses:
+ * the redundant SA is the engine's.
+ */
+static void
+test_child_collision(bool engine_loses)
+{
+	static uint8_t		buf[MSGSZ], out[MSGSZ];
+	static struct ike_sa_pl sa;
+	const char	       *what = engine_loses ?
+			"CHILD_SA collision, the engine's SA redundant" :
+			"CHILD_SA collision, the peer's SA redundant";
+	struct ini	       *I;
+	struct opened	       *o;
+	struct ike_ts_pl	ts;
+	struct ike_err		e;
+	struct ike_wr		w;
+	const struct ike_pl    *pn;
+	uint8_t	 eni[IKE_NONCE_MAX], ni[32], nr[32], pnr[IKE_NONCE_MAX];
+	uint32_t espi = 0, gw_peer = 0, peer_spi = rand32(), new_spi = rand32();
+	uint32_t old_in, old_out, reqid;
+	size_t	 enilen = 0, pnrlen = 0, len;
+	char	 vip[ADDR_STRLEN], want[64], *st;
+
+	engine("aes128gcm16-prfsha256-x25519");
+	C.child_lifetime = 1;
+	engine_start();
+	I = ini_new("aes128gcm16-prfsha256-x25519", "aes128gcm16");
+	handshake(I, false, what);
+	reqid = F.add[0].reqid;
+	old_in = I->gw_spi;
+	old_out = I->child_spi;
+	addr_ntop(&I->vip, vip, sizeof(vip));
+
+	/* The engine's rekey, unanswered for now. */
+	run_until_sent(2000);
+	o = open_msg(I, newest());
+	ok(o != NULL && o->m.hdr.exch == IKE_CREATE_CHILD_SA &&
+		o->m.hdr.msgid == 0 && o->m.hdr.flags == 0 &&
+		ike_msg_notify(&o->m, IKE_N_REKEY_SA) != NULL,
+	    "%s: the engine's rekey, request 0", what);
+	if (o == NULL)
+		goto out;
+	ike_pl_sa(ike_msg_find(&o->m, IKE_PT_SA), &sa, &e);
+	espi = get32(sa.prop[0].spi);
+	if ((pn = ike_msg_find(&o->m, IKE_PT_NONCE)) != NULL &&
+	    pn->len <= sizeof(eni)) {
+		memcpy(eni, pn->body, pn->len);
+		enilen = pn->len;
+	}
+
+	/* Ours of the same CHILD_SA crosses it. */
+	memset(ni, engine_loses ? 0xff : 0x00, sizeof(ni));
+	o = open_msg(I, rekey_child_nonce(I, old_out, peer_spi, ni));
+	ok(answer_hdr(I, o, IKE_CREATE_CHILD_SA, 2) && error_of(&o->m) == 0 &&
+		strcmp(chain(&o->m), "SA TSi TSr Nonce") == 0,
+	    "%s: our crossing rekey answered", what);
+	if (o == NULL)
+		goto out;
+	{
+		static struct ike_sa_pl a;
+
+		ike_pl_sa(ike_msg_find(&o->m, IKE_PT_SA), &a, &e);
+		gw_peer = get32(a.prop[0].spi);
+	}
+	if ((pn = ike_msg_find(&o->m, IKE_PT_NONCE)) != NULL &&
+	    pn->len <= sizeof(pnr)) {
+		memcpy(pnr, pn->body, pn->len);
+		pnrlen = pn->len;
+	}
+	ok(F.nadd == 2 && F.add[1].spi_in == gw_peer &&
+		F.add[1].spi_out == peer_spi &&
+		F.add[1].rekeys_spi_in == old_in && F.add[1].reqid == reqid &&
+		keymat_ok(I, &F.add[1], ni, sizeof(ni), pnr, pnrlen, true),
+	    "%s: child_add of ours: SPIs, rekeys_spi_in, reqid, KEYMAT", what);
+	is_int(F.ndel, 0, "%s: nothing deleted yet", what);
+
+	/* Now our answer to the engine's. */
+	memset(nr, engine_loses ? 0x00 : 0xff, sizeof(nr));
+	sa.nprop = 1;
+	put32(sa.prop[0].spi, new_spi);
+	ike_wr_init(&w, buf, sizeof(buf));
+	ike_put_sa(&w, &sa);
+	ike_put_nonce(&w, nr, sizeof(nr));
+	ts_range(&ts, "10.0.1.0", "10.0.1.255");
+	ike_put_ts(&w, IKE_PT_TSI, &ts);
+	ts_range(&ts, vip, vip);
+	ike_put_ts(&w, IKE_PT_TSR, &ts);
+	len = seal(I, IKE_CREATE_CHILD_SA, 0, true, &w, out);
+	is_int(feed(I, out, len), 1, "%s: our answer: one request back", what);
+	o = open_msg(I, newest());
+	ok(o != NULL && o->m.hdr.exch == IKE_INFORMATIONAL &&
+		o->m.hdr.msgid == 1 && o->m.hdr.flags == 0,
+	    "%s: request 1, an INFORMATIONAL", what);
+	if (o == NULL)
+		goto out;
+	if (engine_loses) {
+		ok(delete_is(&o->m, IKE_PROTO_ESP, espi),
+		    "%s: Delete of the engine's new SA (in 0x%08x)", what,
+		    espi);
+		is_int(F.nadd, 2, "%s: the redundant SA never installed", what);
+		is_int(F.ndel, 0, "%s: the old SA not deleted by the engine",
+		    what);
+		ike_wr_init(&w, buf, sizeof(buf));
+		ike_put_delete(&w, IKE_PROTO_ESP, &new_spi, 1);
+		len = seal(I, IKE_INFORMATIONAL, 1, true, &w, out);
+		is_int(feed(I, out, len), 0, "%s: our answer taken", what);
+		is_int(F.ndel, 0, "%s: no child_del for it", what);
+		/* The old SA is ours to delete: our rekey won. */
+		o = open_msg(I, info_delete(I, IKE_PROTO_ESP, old_out));
+		ok(answer_hdr(I, o, IKE_INFORMATIONAL, 3) &&
+			delete_is(&o->m, IKE_PROTO_ESP, old_in),
+		    "%s: our Delete of the old SA answered", what);
+		ok(F.ndel == 1 && F.del[0].spi_in == old_in && F.del_keep[0],
+		    "%s: child_del of the old SA, policies kept", what);
+		counts(1, 1, 2, 1, what);
+		snprintf(want, sizeof(want), "in 0x%08x out 0x%08x", gw_peer,
+		    peer_spi);
+	} else {
+		ok(F.nadd == 3 && F.add[2].spi_in == espi &&
+			F.add[2].spi_out == new_spi &&
+			F.add[2].rekeys_spi_in == old_in &&
+			F.add[2].reqid == reqid &&
+			keymat_ok(
+			    I, &F.add[2], eni, enilen, nr, sizeof(nr), false),
+		    "%s: child_add of the engine's: SPIs, reqid, KEYMAT", what);
+		ok(delete_is(&o->m, IKE_PROTO_ESP, old_in),
+		    "%s: Delete of the old SA (in 0x%08x)", what, old_in);
+		is_int(F.ndel, 0, "%s: kept until the answer", what);
+		ike_wr_init(&w, buf, sizeof(buf));
+		ike_put_delete(&w, IKE_PROTO_ESP, &old_out, 1);
+		len = seal(I, IKE_INFORMATIONAL, 1, true, &w, out);
+		is_int(feed(I, out, len), 0, "%s: our answer taken", what);
+		ok(F.ndel == 1 && F.del[0].spi_in == old_in && F.del_keep[0],
+		    "%s: child_del of the old SA, policies kept", what);
+		/* Ours is redundant and ours to delete. */
+		o = open_msg(I, info_delete(I, IKE_PROTO_ESP, peer_spi));
+		ok(answer_hdr(I, o, IKE_INFORMATIONAL, 3) &&
+			delete_is(&o->m, IKE_PROTO_ESP, gw_peer),
+		    "%s: our Delete of our redundant SA answered", what);
+		ok(F.ndel == 2 && F.del[1].spi_in == gw_peer && F.del_keep[1],
+		    "%s: child_del of it, policies kept", what);
+		counts(1, 1, 3, 2, what);
+		snprintf(
+		    want, sizeof(want), "in 0x%08x out 0x%08x", espi, new_spi);
+	}
+	st = status();
+	ok(count_lines(st, "IKE_SA") == 1 &&
+		count_lines(st, "  CHILD_SA") == 1 &&
+		strstr(st, want) != NULL && strstr(st, "(rekeyed)") == NULL,
+	    "%s: status: the one CHILD_SA, %s", what, want);
+	free(st);
+	len = F.ndel;
+	engine_stop();
+	ok(F.ndel == len + 1 && !F.del_keep[len] && F.holds == 0,
+	    "%s: ike_free: the last child_del takes the policies", what);
+out:
+	if (E != NULL)
+		engine_stop();
+	ini_free(I);
+}
+
+/* An IKE_SA's line in the status, by its SPIs: its state, or NULL. */
+static const char *
+sa_state(const char *st, uint64_t spi_i, uint64_t spi_r)
+{
+	static char s[32];
+	char	    want[64];
+	const char *p;
+	size_t	    n;
+
+	snprintf(want, sizeof(want), "IKE_SA %016llx_i %016llx_r ",
+	    (unsigned long long)spi_i, (unsigned long long)spi_r);
+	if ((p = strstr(st, want)) == NULL)
+		return NULL;
+	p += strlen(want);
+	n = strcspn(p, ":");
+	snprintf(s, sizeof(s), "%.*s", (int)n, p);
+	return s;
+}
+
+/* The CHILD_SA lines under the IKE_SA of these SPIs. */
+static int
+sa_children(const char *st, uint64_t spi_i, uint64_t spi_r)
+{
+	char	    want[64];
+	const char *p, *next;
+
+	snprintf(want, sizeof(want), "IKE_SA %016llx_i %016llx_r ",
+	    (unsigned long long)spi_i, (unsigned long long)spi_r);
+	if ((p = strstr(st, want)) == NULL || (p = strchr(p, '\n')) == NULL)
+		return -1;
+	next = strstr(p, "\nIKE_SA");
+	return count_lines(p, "  CHILD_SA") -
+	    (next != NULL ? count_lines(next, "  CHILD_SA") : 0);
+}
+
+static void
+test_ike_collision(bool engine_loses)
+{
+	static uint8_t		buf[MSGSZ], out[MSGSZ];
+	static struct ike_sa_pl sa;
+	const char	       *what = engine_loses ?
+			"IKE_SA collision, the engine's SA redundant" :
+			"IKE_SA collision, the peer's SA redundant";
+	struct ini	       *I, *J = NULL, *K = NULL;
+	struct opened	       *o;
+	static struct opened	ko;
+	struct ike_ke_pl	ke;
+	struct ike_err		e;
+	struct ike_wr		w;
+	const struct ike_pl    *pn;
+	struct ike_prop		eprop;
+	struct ike_sa	       *nsa;
+	uint8_t			eni[32], eke[IKE_DH_MAX], pub[IKE_DH_MAX];
+	uint8_t			shared[IKE_DH_MAX];
+	size_t			ekelen, publen, slen = 0, len;
+	const char	       *why;
+	char		       *st;
+	bool			good;
+
+	engine("aes128gcm16-prfsha256-x25519");
+	C.ike_lifetime = 1;
+	engine_start();
+	I = ini_new("aes128gcm16-prfsha256-x25519", "aes128gcm16");
+	handshake(I, false, what);
+
+	/* The engine's rekey, unanswered for now. */
+	run_until_sent(2000);
+	o = open_msg(I, newest());
+	ok(o != NULL && o->m.hdr.exch == IKE_CREATE_CHILD_SA &&
+		o->m.hdr.msgid == 0 && o->m.hdr.flags == 0 &&
+		strcmp(chain(&o->m), "SA Nonce KE") == 0,
+	    "%s: the engine's IKE_SA rekey, request 0", what);
+	if (o == NULL)
+		goto out;
+	ike_pl_sa(ike_msg_find(&o->m, IKE_PT_SA), &sa, &e);
+	eprop = sa.prop[0];
+	pn = ike_msg_find(&o->m, IKE_PT_NONCE);
+	good = sa.nprop == 1 && eprop.proto == IKE_PROTO_IKE &&
+	    eprop.spisize == 8 && pn != NULL && pn->len == sizeof(eni) &&
+	    ike_pl_ke(ike_msg_find(&o->m, IKE_PT_KE), &ke, &e) == 0 &&
+	    ke.group == I->group && ke.len <= sizeof(eke);
+	ok(good, "%s: an IKE proposal, a 32-byte nonce, a KE", what);
+	if (!good)
+		goto out;
+	memcpy(eni, pn->body, pn->len);
+	memcpy(eke, ke.data, ke.len);
+	ekelen = ke.len;
+
+	/* Ours crosses it: J, the new IKE_SA we initiate. */
+	J = ini_new("aes128gcm16-prfsha256-x25519", "aes128gcm16");
+	*J = *I;
+	J->in = J->out = NULL;
+	J->dh = ike_dh_new(I->group);
+	J->spi_i = rand64();
+	memset(J->ni, engine_loses ? 0xff : 0x00, sizeof(J->ni));
+	memset(&sa, 0, sizeof(sa));
+	sa.nprop = 1;
+	sa.prop[0] = I->prop;
+	sa.prop[0].spisize = 8;
+	for (int i = 0; i < 8; i++)
+		sa.prop[0].spi[i] = (uint8_t)(J->spi_i >> (56 - 8 * i));
+	ike_dh_public(J->dh, pub, sizeof(pub), &publen);
+	ike_wr_init(&w, buf, sizeof(buf));
+	ike_put_sa(&w, &sa);
+	ike_put_nonce(&w, J->ni, sizeof(J->ni));
+	ike_put_ke(&w, I->group, pub, publen);
+	o = open_msg(I, request(I, IKE_CREATE_CHILD_SA, &w));
+	ok(answer_hdr(I, o, IKE_CREATE_CHILD_SA, 2) &&
+		strcmp(chain(&o->m), "SA Nonce KE") == 0,
+	    "%s: our crossing IKE_SA rekey answered", what);
+	if (o == NULL)
+		goto out;
+	ike_pl_sa(ike_msg_find(&o->m, IKE_PT_SA), &sa, &e);
+	J->spi_r = get64(sa.prop[0].spi);
+	pn = ike_msg_find(&o->m, IKE_PT_NONCE);
+	memcpy(J->nr, pn->body, pn->len);
+	J->nrlen = pn->len;
+	ok(ike_pl_ke(ike_msg_find(&o->m, IKE_PT_KE), &ke, &e) == 0 &&
+		ike_dh_shared(J->dh, ke.data, ke.len, shared, sizeof(shared),
+		    &slen, &why) == 0 &&
+		ike_keys_derive(&I->suite, shared, slen, J->ni, sizeof(J->ni),
+		    J->nr, J->nrlen, J->spi_i, J->spi_r, I->keys.sk_d,
+		    I->suite.prf, &J->keys) == 0 &&
+		(J->out = ike_sk_new(&J->suite, &J->keys, true, true)) !=
+		    NULL &&
+		(J->in = ike_sk_new(&J->suite, &J->keys, true, false)) != NULL,
+	    "%s: our new IKE_SA's keys", what);
+	J->msgid = 0;
+	counts(2, 1, 1, 0, what);
+
+	/* Now our answer to the engine's: K, the new IKE_SA it initiates,
+	 * we its responder. */
+	K = ini_new("aes128gcm16-prfsha256-x25519", "aes128gcm16");
+	K->suite = I->suite;
+	K->dh = ike_dh_new(I->group);
+	K->spi_i = get64(eprop.spi);
+	K->spi_r = rand64();
+	memcpy(K->ni, eni, sizeof(eni));
+	memset(K->nr, engine_loses ? 0x00 : 0xff, 32);
+	K->nrlen = 32;
+	good = K->dh != NULL &&
+	    ike_dh_public(K->dh, pub, sizeof(pub), &publen) == 0 &&
+	    ike_dh_shared(
+		K->dh, eke, ekelen, shared, sizeof(shared), &slen, &why) == 0 &&
+	    ike_keys_derive(&I->suite, shared, slen, K->ni, sizeof(K->ni),
+		K->nr, K->nrlen, K->spi_i, K->spi_r, I->keys.sk_d, I->suite.prf,
+		&K->keys) == 0 &&
+	    (K->in = ike_sk_new(&K->suite, &K->keys, false, false)) != NULL &&
+	    (K->out = ike_sk_new(&K->suite, &K->keys, false, true)) != NULL;
+	ok(good, "%s: the engine's new IKE_SA's keys", what);
+	if (!good)
+		goto out;
+	memset(&sa, 0, sizeof(sa));
+	sa.nprop = 1;
+	sa.prop[0] = eprop;
+	for (int i = 0; i < 8; i++)
+		sa.prop[0].spi[i] = (uint8_t)(K->spi_r >> (56 - 8 * i));
+	ike_wr_init(&w, buf, sizeof(buf));
+	ike_put_sa(&w, &sa);
+	ike_put_nonce(&w, K->nr, K->nrlen);
+	ike_put_ke(&w, I->group, pub, publen);
+	len = seal(I, IKE_CREATE_CHILD_SA, 0, true, &w, out);
+	is_int(feed(I, out, len), 1, "%s: our answer: one request back", what);
+	is_int(F.ndel, 0, "%s: no child_del", what);
+	is_int(F.nadd, 1, "%s: no child_add", what);
+	if (engine_loses) {
+		/* The engine's new IKE_SA is redundant: it deletes it. */
+		ok(open_with(K->in, newest(), &ko) == 0 &&
+			ko.m.hdr.spi_i == K->spi_i &&
+			ko.m.hdr.spi_r == K->spi_r &&
+			ko.m.hdr.exch == IKE_INFORMATIONAL &&
+			ko.m.hdr.msgid == 0 &&
+			ko.m.hdr.flags == IKE_F_INITIATOR &&
+			delete_is(&ko.m, IKE_PROTO_IKE, 0),
+		    "%s: Delete of the engine's new IKE_SA, on its SPIs", what);
+		counts(2, 1, 1, 0, "the old IKE_SA and the peer's");
+		st = status();
+		ok(sa_state(st, K->spi_i, K->spi_r) == NULL,
+		    "%s: status: not the engine's new IKE_SA", what);
+		is_str(sa_state(st, I->spi_i, I->spi_r), "rekeyed",
+		    "%s: status: the old one rekeyed", what);
+		is_str(sa_state(st, J->spi_i, J->spi_r), "established",
+		    "%s: status: ours established", what);
+		is_int(sa_children(st, J->spi_i, J->spi_r), 1,
+		    "%s: status: the CHILD_SA on ours", what);
+		free(st);
+		/* The old one is ours to delete: our rekey won. */
+		o = open_msg(I, info_delete(I, IKE_PROTO_IKE, 0));
+		ok(answer_hdr(I, o, IKE_INFORMATIONAL, 3) &&
+			strcmp(chain(&o->m), "empty") == 0,
+		    "%s: our Delete of the old IKE_SA answered", what);
+		nsa = ike_sa_find(E, J->spi_i, J->spi_r);
+	} else {
+		/* Ours is redundant: the engine's takes the CHILD_SA and
+		 * lease and the engine deletes the old one. */
+		o = open_msg(I, newest());
+		ok(o != NULL && o->m.hdr.exch == IKE_INFORMATIONAL &&
+			o->m.hdr.msgid == 1 && o->m.hdr.flags == 0 &&
+			delete_is(&o->m, IKE_PROTO_IKE, 0),
+		    "%s: request 1 on the old IKE_SA: its Delete", what);
+		counts(3, 1, 1, 0, "the old IKE_SA, the peer's, the engine's");
+		st = status();
+		is_str(sa_state(st, I->spi_i, I->spi_r), "rekeyed",
+		    "%s: status: the old one rekeyed", what);
+		is_str(sa_state(st, K->spi_i, K->spi_r), "established",
+		    "%s: status: the engine's established", what);
+		is_int(sa_children(st, K->spi_i, K->spi_r), 1,
+		    "%s: status: the CHILD_SA on the engine's", what);
+		is_int(sa_children(st, J->spi_i, J->spi_r), 0,
+		    "%s: status: none on ours", what);
+		free(st);
+		ike_wr_init(&w, buf, sizeof(buf));
+		len = seal(I, IKE_INFORMATIONAL, 1, true, &w, out);
+		is_int(feed(I, out, len), 0, "%s: our answer taken", what);
+		o = open_msg(J, info_delete(J, IKE_PROTO_IKE, 0));
+		ok(answer_hdr(J, o, IKE_INFORMATIONAL, 0) &&
+			strcmp(chain(&o->m), "empty") == 0,
+		    "%s: our Delete of our redundant IKE_SA answered", what);
+		nsa = ike_sa_find(E, K->spi_i, K->spi_r);
+	}
+	counts(1, 1, 1, 0, what);
+	ok(F.nlease == 1 && F.nunlease == 0, "%s: the lease held once", what);
+	ok(nsa != NULL && nsa->state == IKE_S_ESTABLISHED && nsa->leased &&
+		nsa->children != NULL && nsa->children->next == NULL &&
+		nsa->children->installed &&
+		nsa->children->sa.spi_in == I->gw_spi &&
+		nsa->children->ike_sa == nsa,
+	    "%s: the survivor holds the lease and the CHILD_SA", what);
+	st = status();
+	ok(count_lines(st, "IKE_SA") == 1 &&
+		count_lines(st, "  CHILD_SA") == 1 &&
+		strstr(st, "established") != NULL,
+	    "%s: status: one IKE_SA, one CHILD_SA", what);
+	free(st);
+	engine_stop();
+	ok(F.ndel == 1 && F.nunlease == 1 && F.holds == 0,
+	    "%s: ike_free: the CHILD_SA and the lease go once", what);
+out:
+	if (E != NULL)
+		engine_stop();
+	ini_free(I);
+	ini_free(J);
+	ini_free(K);
+}
+
 int
 main(void)
 {
@@ -1962,6 +2383,10 @@ main(void)
 	test_rekey_by_peer();
 	test_dpd();
 	test_child_lifetime();
+	test_child_collision(true);
+	test_child_collision(false);
+	test_ike_collision(true);
+	test_ike_collision(false);
 	fake_reset();
 	ev_loop_free(L);
 	return done_testing();
