@@ -68,6 +68,9 @@ bool ike_sig_verify(X509 *, uint8_t method, const uint8_t *data, size_t dlen,
 /* The store of trusted CAs (PEM files, each one or more certificates). */
 X509_STORE *ike_ca_load(const char *const *files, size_t n, char *err,
     size_t errlen);
+/* A CERTREQ body (3.7): the SHA-1 of each CA's SubjectPublicKeyInfo,
+ * concatenated, as many as fit; returns the length. */
+size_t ike_certreq_hashes(X509_STORE *, uint8_t *out, size_t cap);
 /* Verifies leaf with intermediates (may be NULL) against the store, for
  * digital signatures; -1 with OpenSSL's reason in err. */
 int ike_cert_verify(X509_STORE *, X509 *leaf, STACK_OF(X509) *intermediates,

@@ -175,6 +175,31 @@ fail:
 	return NULL;
 }
 
+size_t
+ike_certreq_hashes(X509_STORE *store, uint8_t *out, size_t cap)
+{
+	STACK_OF(X509_OBJECT) *objs = X509_STORE_get0_objects(store);
+	X509	    *x;
+	uint8_t	    *der = NULL;
+	unsigned int hl;
+	size_t	     n = 0;
+	int	     i, len;
+
+	for (i = 0; i < sk_X509_OBJECT_num(objs) && n + 20 <= cap; i++) {
+		if ((x = X509_OBJECT_get0_X509(
+			 sk_X509_OBJECT_value(objs, i))) == NULL)
+			continue;
+		if ((len = i2d_PUBKEY(X509_get0_pubkey(x), &der)) <= 0)
+			continue;
+		if (EVP_Digest(
+			der, (size_t)len, out + n, &hl, EVP_sha1(), NULL) == 1)
+			n += 20;
+		OPENSSL_free(der);
+		der = NULL;
+	}
+	return n;
+}
+
 int
 ike_cert_verify(X509_STORE *st, X509 *leaf, STACK_OF(X509) *intermediates,
     char *err, size_t errlen)

@@ -160,9 +160,7 @@ int ike_connect(struct ike *, const struct ike_conn *);
  * Returns how many went. */
 size_t ike_disconnect(struct ike *, const char *name, uint64_t spi_i);
 
-/* What status shows, one line per IKE_SA and per CHILD_SA. */
-void ike_status(const struct ike *, FILE *);
-/* Each IKE_SA as a struct, for status in other forms. */
+/* Each IKE_SA as a struct, for moatctl status. */
 void ike_status_each(
     const struct ike *, void (*cb)(void *, const struct ike_sa_info *), void *);
 size_t ike_sa_count(const struct ike *);

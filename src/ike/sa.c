@@ -754,41 +754,6 @@ state_name(enum ike_state s)
 	return names[s];
 }
 
-void
-ike_status(const struct ike *ike, FILE *f)
-{
-	const struct ike_sa    *sa;
-	const struct ike_child *c;
-	char			a[ADDR_STRLEN], v[ADDR_STRLEN], pb[256];
-	uint64_t		now = ev_now_ms();
-
-	for (sa = ike->sas; sa != NULL; sa = sa->next) {
-		if (sa->state == IKE_S_DEAD)
-			continue;
-		addr_ntop(&sa->path.remote, a, sizeof(a));
-		fprintf(f,
-		    "IKE_SA %016llx_i %016llx_r %s: %s:%u %s%s%s, "
-		    "%llu s\n",
-		    (unsigned long long)sa->spi_i,
-		    (unsigned long long)sa->spi_r, state_name(sa->state), a,
-		    sa->path.rport, sa->peer_id[0] != '\0' ? sa->peer_id : "?",
-		    sa->leased ? " virtual " : "",
-		    sa->leased ? addr_ntop(&sa->vip, v, sizeof(v)) : "",
-		    (unsigned long long)((now - sa->established) / 1000));
-		for (c = sa->children; c != NULL; c = c->next)
-			fprintf(f,
-			    "  CHILD_SA reqid %u in 0x%08x out 0x%08x "
-			    "%s%s, %llu s\n",
-			    c->sa.reqid, c->sa.spi_in, c->sa.spi_out,
-			    ike_proposal_print(&c->prop, pb, sizeof(pb)) == 0 ?
-				pb :
-				"?",
-			    c->rekeyed ? " (rekeyed)" : "",
-			    (unsigned long long)((now - c->established) /
-				1000));
-	}
-}
-
 /* The SA as status and the client role see it. */
 void
 ike_sa_info(const struct ike_sa *sa, struct ike_sa_info *in)

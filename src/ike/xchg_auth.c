@@ -421,8 +421,8 @@ ike_auth_start(struct ike_sa *sa)
 	struct ike_ts_pl *ts = NULL;
 	struct ike_cp_pl  cp = { .type = IKE_CFG_REQUEST };
 	struct ike_wr	  w;
-	uint8_t		  spi[4];
-	size_t		  i;
+	uint8_t		  spi[4], creq[20 * 16];
+	size_t		  i, n;
 
 	if ((offer = calloc(1, sizeof(*offer))) == NULL ||
 	    (ts = calloc(2, sizeof(*ts))) == NULL)
@@ -430,6 +430,11 @@ ike_auth_start(struct ike_sa *sa)
 	ike_wr_init(&w, ike->plain, sizeof(ike->plain));
 	if (put_proof(sa, me.cert, &me, &w) == -1)
 		goto fail;
+	/* 3.7: which CAs we trust, without which a gateway that sends its
+	 * certificate only when asked (strongSwan's default) sends none. */
+	if (ike->conf.cas != NULL &&
+	    (n = ike_certreq_hashes(ike->conf.cas, creq, sizeof(creq))) > 0)
+		ike_put_cert(&w, IKE_PT_CERTREQ, IKE_CERT_X509_SIG, creq, n);
 	if (sa->conn.ridlen > 0)
 		ike_put_id(&w, IKE_PT_IDR, sa->conn.ridtype, sa->conn.rid,
 		    sa->conn.ridlen);

@@ -82,32 +82,6 @@ sig_hashes(const struct ike_msg *m)
 	return mask;
 }
 
-/* 3.7: SHA-1 of each CA's SubjectPublicKeyInfo, concatenated. */
-static size_t
-certreq_hashes(X509_STORE *store, uint8_t *out, size_t cap)
-{
-	STACK_OF(X509_OBJECT) *objs = X509_STORE_get0_objects(store);
-	X509	    *x;
-	uint8_t	    *der = NULL;
-	unsigned int hl;
-	size_t	     n = 0;
-	int	     i, len;
-
-	for (i = 0; i < sk_X509_OBJECT_num(objs) && n + 20 <= cap; i++) {
-		if ((x = X509_OBJECT_get0_X509(
-			 sk_X509_OBJECT_value(objs, i))) == NULL)
-			continue;
-		if ((len = i2d_PUBKEY(X509_get0_pubkey(x), &der)) <= 0)
-			continue;
-		if (EVP_Digest(
-			der, (size_t)len, out + n, &hl, EVP_sha1(), NULL) == 1)
-			n += 20;
-		OPENSSL_free(der);
-		der = NULL;
-	}
-	return n;
-}
-
 /*
  * 2.7 and 1.2: the peer's proposals in its order, but first among ours
  * cut down to the group its KE guessed, so that a guess we accept costs
@@ -317,7 +291,7 @@ ike_init_request(
 		ike_put_notify(&w, 0, NULL, 0,
 		    IKE_N_NAT_DETECTION_DESTINATION_IP, hash, 20);
 	if (ike->conf.cas != NULL &&
-	    (n = certreq_hashes(ike->conf.cas, creq, sizeof(creq))) > 0)
+	    (n = ike_certreq_hashes(ike->conf.cas, creq, sizeof(creq))) > 0)
 		ike_put_cert(&w, IKE_PT_CERTREQ, IKE_CERT_X509_SIG, creq, n);
 	if ((n = ike_sig_hashes(sh, sizeof(sh))) > 0)
 		ike_put_notify(

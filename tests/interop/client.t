@@ -1,6 +1,7 @@
 #!/bin/sh
 # moatd as the roadwarrior rw1 (examples/client.conf and client.rules)
-# against a strongSwan gateway and then a moatd gateway, on the topology
+# against a strongSwan gateway and then a moatd gateway, with a PSK and
+# then with ECDSA certificates both ways, on the topology
 # of tests/interop/lib.sh, beside a strongSwan roadwarrior rw2 that stays
 # connected: while up, rw1 has exactly the pushed address, a route to the
 # split network and the DNS line, reaches the LAN and its DNS server
@@ -24,24 +25,37 @@ net() {
 }
 net >$T/net.0
 
-# client_conf: examples/client.conf with this test's secret, files and
-# DNS file.
+# client_conf AUTH: examples/client.conf with this test's files, DNS file
+# and secret (AUTH psk) or rw.example's certificate, key and CA (AUTH
+# cert: the gateway's certificate is sent only when asked, strongSwan's
+# default, so this needs our CERTREQ).
 client_conf() {
 	awk '$1 ~ /^(rules|psk|dns)$/ { next } { print }' \
 	    "$MOAT_SRC/examples/client.conf" >$T/rw1.conf
-	printf 'psk\t"%s"\ndns\tfile %s\n' "$PSK" $T/rw1-resolv.conf >>$T/rw1.conf
+	printf 'dns\tfile %s\n' $T/rw1-resolv.conf >>$T/rw1.conf
+	case $1 in
+	psk) printf 'psk\t"%s"\n' "$PSK" >>$T/rw1.conf ;;
+	cert) sed -i "1i certificate $PKI/rw.pem\\
+private-key $PKI/rw.key\\
+ca $PKI/ca.pem" $T/rw1.conf ;;
+	esac
 	sed -i "1i rules $MOAT_SRC/examples/client.rules" $T/rw1.conf
 }
+pki_all ecdsa; ok $? "the CA and ECDSA certificates for gw, rw and rw2"
 
-for gw in strongswan moat; do
-	GW=$gw
-	echo "# ---- against a $GW gateway"
-	gw_up psk "rw.example rw2.example"; ok $? "the $GW gateway is up"
-	rw_up rw2 rw2.example psk "$PSK" && rw_initiate rw2
+for run in "strongswan psk" "moat psk" "strongswan cert" "moat cert"; do
+	set -- $run
+	GW=$1 auth=$2
+	echo "# ---- against a $GW gateway, $auth"
+	gw_up $auth "rw.example rw2.example"; ok $? "the $GW gateway is up"
+	case $auth in
+	psk) rw_up rw2 rw2.example psk "$PSK" ;;
+	cert) rw_up rw2 rw2.example cert rw2 ;;
+	esac && rw_initiate rw2
 	ok $? "rw2 (strongSwan) is connected"
 	vip2=$(rw_vip rw2)
 
-	client_conf
+	client_conf $auth
 	: >$T/rw1.log
 	ip netns exec $NS_RW1 "$MOATD" -v -f $T/rw1.conf -S $T/rw1.sock \
 	    >>$T/rw1.log 2>&1 &

@@ -298,6 +298,34 @@ rand64(void)
 	return (uint64_t)rand32() << 32 | rand32();
 }
 
+/* A line per IKE_SA and per CHILD_SA from ike_status_each, which the
+ * tests search: SPIs, state, peer, virtual address, proposal, age. */
+static void
+status_sa(void *arg, const struct ike_sa_info *in)
+{
+	FILE	*f = arg;
+	char	 a[ADDR_STRLEN], v[ADDR_STRLEN];
+	uint64_t now = ev_now_ms();
+	size_t	 i;
+
+	addr_ntop(&in->path.remote, a, sizeof(a));
+	fprintf(f, "IKE_SA %016llx_i %016llx_r %s: %s:%u %s%s%s, %llu s\n",
+	    (unsigned long long)in->spi_i, (unsigned long long)in->spi_r,
+	    in->state, a, in->path.rport,
+	    in->remote_id[0] != '\0' ? in->remote_id : "?",
+	    in->vip.af != 0 ? " virtual " : "",
+	    in->vip.af != 0 ? addr_ntop(&in->vip, v, sizeof(v)) : "",
+	    (unsigned long long)((now - in->established) / 1000));
+	for (i = 0; i < in->nchild; i++)
+		fprintf(f, "  CHILD_SA reqid %u in 0x%08x out 0x%08x %s%s, "
+			   "%llu s\n",
+		    in->child[i].reqid, in->child[i].spi_in,
+		    in->child[i].spi_out, in->child[i].algs,
+		    in->child[i].rekeyed ? " (rekeyed)" : "",
+		    (unsigned long long)((now - in->child[i].established) /
+			1000));
+}
+
 static char *
 status(void)
 {
@@ -307,7 +335,7 @@ status(void)
 
 	if (f == NULL)
 		abort();
-	ike_status(E, f);
+	ike_status_each(E, status_sa, f);
 	fclose(f);
 	return s;
 }
