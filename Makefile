@@ -156,8 +156,9 @@ define bench_one
 endef
 
 # Scripts under bench/ run after the programs, with the plain binaries of
-# $(B) (bench/esp-tunnel: moatd against strongSwan in namespaces, as root).
-BENCH_SCRIPTS = bench/esp-tunnel
+# $(B) (bench/esp-tunnel, bench/ike: moatd against strongSwan in
+# namespaces, as root).
+BENCH_SCRIPTS = bench/esp-tunnel bench/ike
 define bench_script
 	@echo "bench: $(1)"
 	@MOAT_BIN=$(B) $(1)
