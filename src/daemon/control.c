@@ -25,7 +25,6 @@
 
 #define CTL_CONNS 16 /* clients at once; more wait in the backlog */
 #define CTL_DEADLINE_MS 5000 /* to send the request and read the answer */
-#define CTL_MAXARGS 4
 
 struct ctlconn {
 	struct control *ctl;
@@ -43,14 +42,6 @@ struct ctlconn {
 struct control {
 	struct moatd   *d;
 	struct ctlconn *conn[CTL_CONNS];
-};
-
-/* A request's arguments: its body, one argument a line. */
-struct req {
-	char  *body;
-	size_t len;
-	char  *argv[CTL_MAXARGS];
-	int    argc;
 };
 
 /* ---- the verbs -------------------------------------------------------- */
@@ -75,7 +66,7 @@ setkey_apply(void *arg)
 
 /* Body: the file's name on the first line, then its text. */
 static int
-do_setkey(struct moatd *d, struct req *r, FILE *out)
+do_setkey(struct moatd *d, struct ctlmsg_req *r, FILE *out)
 {
 	struct setkey_call c = { .d = d, .out = out };
 	struct esp_op	  *ops = NULL;
@@ -144,7 +135,7 @@ stats(void *arg)
 }
 
 static int
-do_fw_list(struct moatd *d, struct req *r, FILE *out)
+do_fw_list(struct moatd *d, struct ctlmsg_req *r, FILE *out)
 {
 	struct out_call c = { d, out, false };
 
@@ -158,7 +149,7 @@ do_fw_list(struct moatd *d, struct req *r, FILE *out)
 }
 
 static int
-do_stats(struct moatd *d, struct req *r, FILE *out)
+do_stats(struct moatd *d, struct ctlmsg_req *r, FILE *out)
 {
 	struct out_call c = { d, out, false };
 
@@ -169,7 +160,7 @@ do_stats(struct moatd *d, struct req *r, FILE *out)
 
 /* [--json] [NAME], in any order. */
 static int
-json_and_name(const char *verb, struct req *r, bool *json, const char **name,
+json_and_name(const char *verb, struct ctlmsg_req *r, bool *json, const char **name,
     FILE *out)
 {
 	int i;
@@ -192,7 +183,7 @@ json_and_name(const char *verb, struct req *r, bool *json, const char **name,
 }
 
 static int
-do_status(struct moatd *d, struct req *r, FILE *out)
+do_status(struct moatd *d, struct ctlmsg_req *r, FILE *out)
 {
 	const char *name;
 	bool	    json;
@@ -203,7 +194,7 @@ do_status(struct moatd *d, struct req *r, FILE *out)
 }
 
 static int
-do_leases(struct moatd *d, struct req *r, FILE *out)
+do_leases(struct moatd *d, struct ctlmsg_req *r, FILE *out)
 {
 	const char *name;
 	bool	    json;
@@ -229,7 +220,7 @@ is_conn(const struct moatd *d, const char *name)
 }
 
 static int
-do_up(struct moatd *d, struct req *r, FILE *out)
+do_up(struct moatd *d, struct ctlmsg_req *r, FILE *out)
 {
 	if (r->argc != 1) {
 		fprintf(out, "up: one connection name\n");
@@ -293,7 +284,7 @@ spi_match(void *arg, const struct ike_sa_info *in)
 }
 
 static int
-do_down(struct moatd *d, struct req *r, FILE *out)
+do_down(struct moatd *d, struct ctlmsg_req *r, FILE *out)
 {
 	struct spi_find f = { 0 };
 	const char     *a;
@@ -332,7 +323,7 @@ do_down(struct moatd *d, struct req *r, FILE *out)
 }
 
 static int
-do_reload(struct moatd *d, struct req *r, FILE *out)
+do_reload(struct moatd *d, struct ctlmsg_req *r, FILE *out)
 {
 	if (r->argc != 0) {
 		fprintf(out, "reload: no arguments\n");
@@ -344,7 +335,7 @@ do_reload(struct moatd *d, struct req *r, FILE *out)
 static const struct {
 	const char *verb;
 	bool	    raw; /* the body is the verb's, not arguments */
-	int (*fn)(struct moatd *, struct req *, FILE *);
+	int (*fn)(struct moatd *, struct ctlmsg_req *, FILE *);
 } verbs[] = {
 	{ "setkey", true, do_setkey },
 	{ "fw-list", false, do_fw_list },
@@ -370,59 +361,32 @@ quote(FILE *out, const char *s, size_t len)
 		fputs("...", out);
 }
 
-/* One argument a line; a trailing newline ends the last. */
-static int
-split_args(struct req *r, FILE *out)
-{
-	char *p = r->body, *end = r->body + r->len, *nl;
-
-	r->argc = 0;
-	if (memchr(r->body, '\0', r->len) != NULL) {
-		fprintf(out, "malformed request: a NUL byte in its arguments\n");
-		return -1;
-	}
-	while (p < end) {
-		if (r->argc == CTL_MAXARGS) {
-			fprintf(out, "malformed request: over %d arguments\n",
-			    CTL_MAXARGS);
-			return -1;
-		}
-		if ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL)
-			*nl = '\0';
-		r->argv[r->argc++] = p;
-		p = nl != NULL ? nl + 1 : end;
-	}
-	return 0;
-}
-
 /* The answer's text for the request in c->req. */
 static int
 run(struct moatd *d, char *req, size_t len, FILE *out)
 {
-	char	  *nl = memchr(req, '\n', len);
-	struct req r;
-	size_t	   i, vlen;
+	struct ctlmsg_req r;
+	const char	 *why;
+	size_t		  i;
 
-	if (nl == NULL) {
-		fprintf(out, "malformed request: no verb line\n");
+	if (ctlmsg_parse(req, len, &r, &why) == -1) {
+		fprintf(out, "malformed request: %s\n", why);
 		return -1;
 	}
-	vlen = (size_t)(nl - req);
 	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		if (strlen(verbs[i].verb) == vlen &&
-		    memcmp(req, verbs[i].verb, vlen) == 0)
+		if (strlen(verbs[i].verb) == r.verblen &&
+		    memcmp(r.verb, verbs[i].verb, r.verblen) == 0)
 			break;
 	if (i == sizeof(verbs) / sizeof(verbs[0])) {
 		fputs("unknown request '", out);
-		quote(out, req, vlen);
+		quote(out, r.verb, r.verblen);
 		fputs("'\n", out);
 		return -1;
 	}
-	r.body = nl + 1;
-	r.len = len - vlen - 1;
-	r.argc = 0;
-	if (!verbs[i].raw && split_args(&r, out) == -1)
+	if (!verbs[i].raw && ctlmsg_args(&r, &why) == -1) {
+		fprintf(out, "malformed request: %s\n", why);
 		return -1;
+	}
 	return verbs[i].fn(d, &r, out);
 }
 
@@ -483,10 +447,7 @@ conn_answer(struct ctlconn *c, const char *text, size_t tlen)
 		conn_close(c);
 		return;
 	}
-	c->ans[0] = (uint8_t)(tlen >> 24);
-	c->ans[1] = (uint8_t)(tlen >> 16);
-	c->ans[2] = (uint8_t)(tlen >> 8);
-	c->ans[3] = (uint8_t)tlen;
+	ctlmsg_hdr(c->ans, (uint32_t)tlen);
 	memcpy(c->ans + 4, text, tlen);
 	c->anslen = 4 + tlen;
 	ev_io_del(d->loop, &c->io);
@@ -557,9 +518,7 @@ conn_read(struct ctlconn *c)
 		}
 		c->got += (size_t)n;
 		if (c->req == NULL && c->got == 4) {
-			c->len = (uint32_t)c->hdr[0] << 24 |
-			    (uint32_t)c->hdr[1] << 16 |
-			    (uint32_t)c->hdr[2] << 8 | c->hdr[3];
+			c->len = ctlmsg_len(c->hdr);
 			if (c->len > CTLMSG_MAX) {
 				snprintf(why, sizeof(why),
 				    "a request of %" PRIu32
