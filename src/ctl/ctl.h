@@ -3,6 +3,7 @@
 #ifndef MOAT_CTL_H
 #define MOAT_CTL_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #define MOAT_VERSION "0.1"
@@ -25,6 +26,12 @@ int  ctl_up(int, char **);
 int  ctl_down(int, char **);
 int  ctl_leases(int, char **);
 int  ctl_reload(int, char **);
+struct fw_diag;
+/* The ruleset of file ("-": standard input), or with file NULL the one
+ * moatd runs (fw-list through the control socket, d->file "moatd"); its
+ * errors on stderr, NULL if it has any. */
+struct fw_ruleset *ctl_fw_load(const char *file, bool counters,
+    struct fw_diag *d);
 /* One request to moatd (client.c): its answer goes to out; 0 done, 1
  * refused (the reason on stderr), 2 moatd could not be reached. */
 int ctl_request(const char *verb, const char *body, size_t len, FILE *out);

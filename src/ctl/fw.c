@@ -1,11 +1,14 @@
 /*
- * moatctl fw: the packet filter's verbs, working on ruleset files.
- *   check -f FILE [...]     load and report (exit 0 clean, 1 warnings, 2 errors)
- *   matrix -f FILE [...]    which ranges reach which (fw_matrix.c)
- *   save -f FILE [-c]       print the ruleset as iptables-save does
- *   eval -f FILE [-t TABLE] packets on standard input, one verdict a line
- *   trace -f FILE [-t TABLE] KEY=VALUE...   one packet, every rule visited
- *   iptables [-f FILE] ARGS...              one iptables command, then save
+ * moatctl fw: the packet filter's verbs, on a ruleset file or, without
+ * -f, on the ruleset moatd runs (fetched over the control socket).
+ *   list [-v]               moatd's running ruleset (-v: counters)
+ *   check [-f FILE] [...]   load and report (exit 0 clean, 1 warnings, 2 errors)
+ *   matrix [-f FILE] [...]  which ranges reach which (fw_matrix.c)
+ *   save [-f FILE] [-c]     print the ruleset as iptables-save does
+ *   eval [-f FILE] [-t TABLE] packets on standard input, one verdict a line
+ *   trace [-f FILE] [-t TABLE] KEY=VALUE...  one packet, every rule visited
+ *   iptables [-f FILE] ARGS...  one iptables command (on an empty
+ *                           ruleset without -f), then save
  *   import SCRIPT [--var NAME=VALUE]... [--no-env] [ARG...]
  *                           a firewall script's iptables commands, as save
  */
@@ -32,22 +35,25 @@ static int
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: moatctl fw check -f FILE [-t TABLE] [--vpn PREFIX]... "
+	    "usage: moatctl fw list [-v]\n"
+	    "       moatctl fw check [-f FILE] [-t TABLE] [--vpn PREFIX]... "
 	    "[--ipassmt FILE]\n"
 	    "           [--gateway ADDR@IFACE --pool PREFIX --lan "
 	    "PREFIX@IFACE [--dns ADDR]]\n"
-	    "       moatctl fw matrix -f FILE [-t TABLE] [--chain CHAIN] "
+	    "       moatctl fw matrix [-f FILE] [-t TABLE] [--chain CHAIN] "
 	    "[--json]\n"
 	    "           [--in IFACE] [--out IFACE] [--sport PORT] [--ipsec SA] "
 	    "[--ipsec-out SA]\n"
-	    "       moatctl fw save -f FILE [-c]\n"
-	    "       moatctl fw eval -f FILE [-t TABLE] [--ct-max N] "
+	    "       moatctl fw save [-f FILE] [-c]\n"
+	    "       moatctl fw eval [-f FILE] [-t TABLE] [--ct-max N] "
 	    "[--ct-stats] "
 	    "< PACKETS\n"
-	    "       moatctl fw trace -f FILE [-t TABLE] KEY=VALUE...\n"
+	    "       moatctl fw trace [-f FILE] [-t TABLE] KEY=VALUE...\n"
 	    "       moatctl fw iptables [-f FILE] IPTABLES-ARGS...\n"
 	    "       moatctl fw import SCRIPT [--var NAME=VALUE]... [--no-env] "
-	    "[ARG...]\n");
+	    "[ARG...]\n"
+	    "Without -f, list, check, matrix, save, eval and trace work on the "
+	    "ruleset\nthat moatd runs (moatctl -S SOCKET).\n");
 	return 2;
 }
 
@@ -101,29 +107,57 @@ parse_opts(int argc, char **argv, struct fwopts *o, bool stop_at_dash)
 	return 0;
 }
 
-/* The options of a verb that takes -f FILE and nothing else. */
+/* The options of a verb that takes [-f FILE] and nothing else. */
 static int
 file_opts(int argc, char **argv, struct fwopts *o)
 {
-	if (parse_opts(argc, argv, o, false) == -1 || o->file == NULL ||
-	    o->argc != 0)
+	if (parse_opts(argc, argv, o, false) == -1 || o->argc != 0)
 		return -1;
 	return 0;
 }
 
-/* Load FILE; diagnostics go to stderr. NULL if it has errors. */
-static struct fw_ruleset *
-load(const char *file, bool counters, struct fw_diag *d)
+/* moatd's running ruleset as iptables-save prints it, through the
+ * control socket; NULL (and the reason on stderr) if moatd cannot say. */
+static FILE *
+running(bool counters)
+{
+	char  *text = NULL;
+	size_t len = 0;
+	FILE  *out, *f = NULL;
+
+	if ((out = open_memstream(&text, &len)) == NULL)
+		return NULL;
+	if (ctl_request("fw-list", counters ? "counters" : "",
+		counters ? 8 : 0, out) != 0) {
+		fclose(out);
+		free(text);
+		return NULL;
+	}
+	fclose(out);
+	/* The stream owns a copy: the text is freed here. */
+	if ((f = fmemopen(NULL, len + 1, "w+")) != NULL) {
+		fwrite(text, 1, len, f);
+		rewind(f);
+	}
+	free(text);
+	return f;
+}
+
+struct fw_ruleset *
+ctl_fw_load(const char *file, bool counters, struct fw_diag *d)
 {
 	struct fw_ruleset *rs;
 	FILE		  *f;
 
 	d->out = stderr;
-	d->file = file;
-	if ((f = strcmp(file, "-") == 0 ? stdin : fopen(file, "r")) == NULL) {
+	d->file = file != NULL ? file : "moatd";
+	if (file == NULL)
+		f = running(counters);
+	else if ((f = strcmp(file, "-") == 0 ? stdin : fopen(file, "r")) ==
+	    NULL)
 		fprintf(stderr, "moatctl: %s: %s\n", file, strerror(errno));
+	if (f == NULL)
 		return NULL;
-	}
 	if ((rs = fw_ruleset_new()) != NULL &&
 	    fw_restore_opts(rs, f, d, counters) == -1) {
 		fw_ruleset_free(rs);
@@ -257,10 +291,10 @@ fw_check(int argc, char **argv)
 	int		     rc = 2;
 
 	if (parse_opts(argc, argv, &o, true) == -1 ||
-	    check_opts(o.argc, o.argv, &o, &c) == -1 || o.file == NULL)
+	    check_opts(o.argc, o.argv, &o, &c) == -1)
 		return usage();
 	c.table = o.table;
-	if ((rs = load(o.file, false, &d)) == NULL)
+	if ((rs = ctl_fw_load(o.file, false, &d)) == NULL)
 		return 2;
 	/* What moat cannot evaluate refuses to load into moatd or fw eval;
 	 * here it is a warning, so that a ruleset meant for the kernel can
@@ -285,7 +319,7 @@ fw_save_verb(int argc, char **argv)
 
 	if (file_opts(argc, argv, &o) == -1)
 		return usage();
-	if ((rs = load(o.file, o.counters, &d)) == NULL)
+	if ((rs = ctl_fw_load(o.file, o.counters, &d)) == NULL)
 		return 2;
 	fw_save(rs, stdout, o.counters);
 	fw_ruleset_free(rs);
@@ -308,7 +342,7 @@ load_eval(struct fwopts *o, struct fw_ruleset **rsp)
 	struct fw_diag	     d = { 0 };
 	struct fw_evaluator *e;
 
-	if ((*rsp = load(o->file, false, &d)) == NULL)
+	if ((*rsp = ctl_fw_load(o->file, false, &d)) == NULL)
 		return NULL;
 	if (fw_evaluable(*rsp, o->table, &d) == -1 ||
 	    (e = fw_evaluator_new(*rsp, o->table, o->ct_max)) == NULL) {
@@ -375,8 +409,7 @@ fw_trace(int argc, char **argv)
 	size_t		     len = 1;
 	int		     i, rc = 2;
 
-	if (parse_opts(argc, argv, &o, true) == -1 || o.file == NULL ||
-	    o.argc == 0)
+	if (parse_opts(argc, argv, &o, true) == -1 || o.argc == 0)
 		return usage();
 	for (i = 0; i < o.argc; i++)
 		len += strlen(o.argv[i]) + 1;
@@ -417,7 +450,7 @@ fw_iptables(int argc, char **argv)
 	if (parse_opts(argc, argv, &o, true) == -1 || o.argc == 0)
 		return usage();
 	if (o.file != NULL)
-		rs = load(o.file, false, &d);
+		rs = ctl_fw_load(o.file, false, &d);
 	else
 		rs = fw_ruleset_new();
 	if (rs == NULL)

@@ -161,10 +161,6 @@ parse(int argc, char **argv, struct fw_matrix_opts *o, const char **file)
 			return -1;
 		}
 	}
-	if (*file == NULL) {
-		fprintf(stderr, "moatctl: fw matrix needs -f FILE\n");
-		return -1;
-	}
 	/* As iptables refuses -i in OUTPUT and -o in INPUT. */
 	if ((o->in != NULL && o->hook >= FW_OUTPUT) ||
 	    (o->out != NULL && o->hook <= FW_INPUT)) {
@@ -181,28 +177,6 @@ parse(int argc, char **argv, struct fw_matrix_opts *o, const char **file)
 	return 0;
 }
 
-/* The ruleset of file; its errors on stderr. */
-static struct fw_ruleset *
-load(const char *file)
-{
-	struct fw_diag	   d = { .out = stderr, .file = file };
-	struct fw_ruleset *rs;
-	FILE		  *f;
-
-	if ((f = strcmp(file, "-") == 0 ? stdin : fopen(file, "r")) == NULL) {
-		fprintf(stderr, "moatctl: %s: %s\n", file, strerror(errno));
-		return NULL;
-	}
-	if ((rs = fw_ruleset_new()) != NULL &&
-	    fw_restore_opts(rs, f, &d, false) == -1) {
-		fw_ruleset_free(rs);
-		rs = NULL;
-	}
-	if (f != stdin)
-		fclose(f);
-	return rs;
-}
-
 int
 ctl_fw_matrix(int argc, char **argv)
 {
@@ -217,9 +191,8 @@ ctl_fw_matrix(int argc, char **argv)
 
 	if (parse(argc, argv, &o, &file) == -1)
 		return usage();
-	if ((rs = load(file)) == NULL)
+	if ((rs = ctl_fw_load(file, false, &d)) == NULL)
 		return 2;
-	d.file = file;
 	rc = fw_matrix(rs, &o, stdout, &d);
 	fw_ruleset_free(rs);
 	return rc == -1 ? 2 : rc;

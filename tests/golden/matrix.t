@@ -68,7 +68,7 @@ refuse() {
 	esac
 	is "$(wc -c <"$tmp/out" | tr -d ' ')" 0 "prints nothing: $desc"
 }
-refuse "no file" "needs -f FILE"
+MOAT_SOCKET=$tmp/nosuch.sock refuse "no file and no moatd" "cannot reach moatd"
 refuse "an unknown option" "unknown option '--bogus'" -f small.rules --bogus
 refuse "a chain that is not built in" "--chain 'web'" -f small.rules \
     --chain web

@@ -192,6 +192,36 @@ is "$(gw_ike_sas)" 1 "rw2's IKE_SA survived the reload"
 RW_ID=rw3.example rw_up rw1 rw.example psk "$PSK" && rw_initiate rw1
 ok $? "rw1 connects as rw3.example, the client line the reload added"
 
+# ---- fw verbs on the running ruleset (no -f) ----------------------------
+ctl fw list >$T/running.rules 2>&1
+ctl fw save >$T/save.out 2>&1
+ok $? "fw save without -f: the running ruleset"
+cmp -s $T/running.rules $T/save.out
+ok $? "... the same text as fw list"
+grep -q -e "-A FORWARD -s $vip2/32 -d 10.0.1.10/32" $T/save.out
+ok $? "... with the rule the reload added"
+PKT="hook=FORWARD in=extif out=wirif src=$vip2 dst=10.0.1.10 proto=icmp icmp=8/0"
+TUN="ipsec=tunnel:esp:198.51.100.2>198.51.100.1:spi=0x1:reqid=1"
+out=$(ctl fw trace $PKT $TUN 2>&1)
+case $out in
+*"verdict: ACCEPT FORWARD:"*) r=0 ;;
+*) r=1 ;;
+esac
+ok $r "fw trace without -f: rw2's ping through the tunnel is accepted"
+[ $r = 0 ] || echo "$out" | show
+is "$(ctl fw trace $PKT 2>&1 | tail -1)" "verdict: DROP FORWARD:policy" \
+    "fw trace without -f: the same packet forged in cleartext is dropped"
+is "$(echo "$PKT $TUN" | ctl fw eval 2>&1 | cut -d: -f1)" "ACCEPT FORWARD" \
+    "fw eval without -f: the verdict on standard input"
+ctl fw check >$T/check.out 2>&1; r=$?
+ok $([ $r -le 1 ]; echo $?) "fw check without -f: no errors (exit $r)"
+ctl fw matrix --json >$T/matrix.out 2>&1
+ok $? "fw matrix without -f: done"
+out=$("$MOATCTL" -S $T/nosuch.sock fw trace $PKT 2>&1); r=$?
+is "$r" 2 "fw trace without -f and no moatd: exit 2"
+case $out in *"cannot reach moatd"*) r=0 ;; *) r=1 ;; esac
+ok $r "... saying moatd cannot be reached"
+
 # ---- malformed control messages -----------------------------------------
 for c in short-length over-max max-u32 short-body no-verb-line empty \
     unknown-verb verb-with-nul arg-with-nul too-many-args bad-arg \
