@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <net/if.h>
 #include <linux/if_tun.h>
 #include <linux/rtnetlink.h>
 #include <linux/virtio_net.h>
@@ -20,6 +21,30 @@
 
 #include "dp_int.h"
 #include "log.h"
+
+/* moat carries IPv4 only: without IPv6 on the device the kernel gives
+ * it no link-local address and sends no router solicitations into it,
+ * which the data plane could only count as bad packets. A kernel
+ * without IPv6 has no such file, and nothing to turn off. */
+static void
+no_ipv6(const char *name)
+{
+	char path[64 + IFNAMSIZ];
+	int  fd;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6",
+	    name);
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) == -1) {
+		if (errno != ENOENT)
+			log_info("TUN device '%s': IPv6 stays on: %s: %s", name,
+			    path, strerror(errno));
+		return;
+	}
+	if (write(fd, "1\n", 2) != 2)
+		log_info("TUN device '%s': IPv6 stays on: %s: %s", name, path,
+		    strerror(errno));
+	close(fd);
+}
 
 static int
 link_up(const char *name, uint32_t mtu)
@@ -74,6 +99,7 @@ esp_tun_open(const char *name, uint32_t mtu)
 	if (ioctl(fd, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4) == -1)
 		log_info("TUN device '%s': no offloads: %s", name,
 		    strerror(errno));
+	no_ipv6(ifr.ifr_name);
 	if (link_up(name, mtu) == -1) {
 		log_error("TUN device '%s': cannot set it up with MTU %u: %s",
 		    name, mtu, strerror(errno));

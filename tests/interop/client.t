@@ -66,6 +66,8 @@ for run in "strongswan psk" "moat psk" "strongswan cert" "moat cert"; do
 	case $vip in 10.0.2.*) r=0 ;; *) r=1 ;; esac
 	ok $r "rw1: the virtual address $vip/32 from the pool is on moat1"
 	[ "$vip" != "$vip2" ]; ok $? "... not rw2's ($vip2)"
+	is "$(rw_run rw1 ip -6 -o addr show dev moat1)" "" \
+	    "rw1: moat1 has no IPv6 address (IPv4 only, no router solicitations)"
 	gw_lists rw.example "$vip"; ok $? "the gateway lists rw.example with $vip"
 	net >$T/net.1
 	is "$(diff $T/net.0 $T/net.1 | sed -n 's/^> //p' | sed 's/ *$//')" \
